@@ -1,0 +1,14 @@
+"""Scheduler Lambda: every minute, publish the scheduled entries whose time has come."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from liveblog.observability import logger, metrics, tracer
+from liveblog.scheduling import publish_due
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    return publish_due()

@@ -1,0 +1,1 @@
+"""Liveblog: the shared package behind every Liveblog Lambda function."""

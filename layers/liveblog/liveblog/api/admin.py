@@ -1,0 +1,356 @@
+"""The editors' admin API: routes translate HTTP to logic calls and back, nothing more."""
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Annotated, Any, TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from pydantic import BaseModel, Field
+
+from liveblog.api.http import (
+    ErrorBody,
+    error_response,
+    error_responses,
+    etag,
+    parse_if_match,
+    screen_envelope,
+)
+from liveblog.api.idempotency import IdempotentRunner
+from liveblog.errors import DomainError, UnsupportedMediaTypeError
+from liveblog.logic import blogs, entries
+from liveblog.logic.auth import Principal, principal_from_claims
+from liveblog.models import (
+    Blog,
+    BlogCreate,
+    BlogPatch,
+    BlogStatus,
+    Entry,
+    EntryCreate,
+    EntryPatch,
+    EntryStatus,
+    Page,
+)
+from liveblog.models.common import ULID_PATTERN
+from liveblog.observability import logger
+from liveblog.settings import AdminApiSettings
+from liveblog.storage.content import TRUSTED, ContentStore
+
+API_VERSION = "1.0.0"
+PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+app = APIGatewayHttpResolver(enable_validation=True)
+app.configure_openapi(
+    title="Liveblog admin API",
+    version=API_VERSION,
+    description="Editors post and correct live-blog entries here; readers read the JSON snapshots on the CDN.",
+    security_schemes={"bearer": HTTPBearer(bearerFormat="JWT", description="A Cognito ID token")},
+    security=[{"bearer": []}],
+)
+app.enable_swagger(path="/docs", title="Liveblog admin API", version=API_VERSION)
+
+
+class Services:
+    def __init__(self, settings: AdminApiSettings) -> None:
+        self.settings = settings
+        self.store = ContentStore(settings.table_name)
+        self.idempotency = IdempotentRunner(settings.idempotency_table_name, settings.idempotency_ttl_seconds)
+
+
+@lru_cache(maxsize=1)
+def services() -> Services:
+    return Services(AdminApiSettings())  # type: ignore[call-arg]
+
+
+def actor() -> Principal:
+    authorizer = app.current_event.get("requestContext", {}).get("authorizer") or {}
+    return principal_from_claims((authorizer.get("jwt") or {}).get("claims"))
+
+
+def base_path() -> str:
+    stage = app.current_event.get("requestContext", {}).get("stage", "$default")
+    return "" if stage == "$default" else f"/{stage}"
+
+
+def with_etag(model: ModelT, status: int = 200, headers: dict[str, str] | None = None) -> Response[ModelT]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=model,
+        headers={"ETag": etag(model.version), "Cache-Control": "no-store", **(headers or {})},  # type: ignore[attr-defined]
+    )
+
+
+def created(
+    model_type: type[ModelT],
+    idempotency_key: str | None,
+    scope: str,
+    request: BaseModel,
+    create: Callable[[], ModelT],
+    location: Callable[[ModelT], str],
+) -> Response[ModelT]:
+    """201 with Location and ETag; with an Idempotency-Key, at most once per key and body."""
+    if idempotency_key is None:
+        model, replayed = create(), False
+    else:
+        outcome, replayed = services().idempotency.run(
+            idempotency_key,
+            scope=f"{actor().user_id} {scope}",
+            body=request.model_dump(mode="json"),
+            action=lambda: create().model_dump(mode="json"),
+            context=app.lambda_context,
+        )
+        model = model_type.model_validate(outcome, context=TRUSTED)
+    headers = {"Location": base_path() + location(model)}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return with_etag(model, 201, headers)
+
+
+# Request screening and errors: every failure leaves as {"error": {"code", "message", "details"}}.
+
+
+def screen_request(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    screen_envelope(app.current_event.raw_event, services().settings.max_body_bytes)
+    return next_middleware(app)
+
+
+app.use(middlewares=[screen_request])
+
+
+@app.exception_handler(DomainError)
+def domain_error(exc: DomainError) -> Response:
+    return error_response(exc.status, exc.code, exc.message, exc.details)
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_request(exc: RequestValidationError) -> Response:
+    # Validation runs before middlewares, so oversize or non-JSON bodies are named here first.
+    try:
+        screen_envelope(app.current_event.raw_event, services().settings.max_body_bytes)
+    except DomainError as envelope_error:
+        return domain_error(envelope_error)
+    problems = [_problem(error) for error in exc.errors()]
+    if any(problem["type"] == "json_invalid" for problem in problems):
+        return error_response(400, "malformed_json", "the request body is not valid JSON", problems)
+    summary = "; ".join(f"{problem['field']}: {problem['message']}" for problem in problems[:3])
+    return error_response(422, "validation_failed", summary, problems)
+
+
+def _problem(error: dict[str, Any]) -> dict[str, Any]:
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return {
+        "field": ".".join(str(part) for part in error.get("loc", ())),
+        "message": message,
+        "type": error.get("type"),
+    }
+
+
+@app.exception_handler(RequestUnsupportedContentType)
+def unsupported_content_type(_exc: RequestUnsupportedContentType) -> Response:
+    return domain_error(UnsupportedMediaTypeError("send the body as application/json"))
+
+
+@app.not_found
+def not_found(_exc: Exception) -> Response:
+    event = app.current_event
+    return error_response(404, "not_found", f"no route for {event.http_method} {event.path}")
+
+
+@app.exception_handler(Exception)
+def unexpected(exc: Exception) -> Response:
+    logger.exception("unhandled error", extra={"path": app.current_event.path})
+    return error_response(500, "internal_error", "something went wrong on our side; it has been logged")
+
+
+# Parameters
+
+BlogIdParam = Annotated[str, Path(pattern=ULID_PATTERN, description="The blog's id")]
+EntryIdParam = Annotated[str, Path(pattern=ULID_PATTERN, description="The entry's id")]
+IfMatch = Annotated[str | None, Header(description='The ETag you read, e.g. "3" (required)')]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(max_length=255, description="Retrying a POST with the same key and body creates nothing more"),
+]
+Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor from the previous page")]
+Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
+
+
+class Health(BaseModel):
+    status: str = "ok"
+    version: str = API_VERSION
+
+
+class BlogPage(Page[Blog]):
+    pass
+
+
+class EntryPage(Page[Entry]):
+    pass
+
+
+# Routes
+
+
+@app.get("/health", tags=["Meta"], security=[], summary="Liveness check")
+def health() -> Health:
+    return Health()
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_document() -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=app.get_openapi_json_schema(),
+    )
+
+
+@app.post(
+    "/blogs",
+    status_code=201,
+    tags=["Blogs"],
+    summary="Create a blog",
+    responses={201: {"description": "Created", "content": {content_types.APPLICATION_JSON: {"model": Blog}}}}
+    | error_responses(400, 401, 403, 409, 413, 415, 422, 429),
+)
+def create_blog(
+    body: Annotated[BlogCreate, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Blog]:
+    return created(
+        Blog,
+        idempotency_key,
+        "POST /blogs",
+        body,
+        lambda: blogs.create_blog(services().store, actor(), body),
+        lambda blog: f"/blogs/{blog.id}",
+    )
+
+
+@app.get(
+    "/blogs",
+    tags=["Blogs"],
+    summary="List blogs, newest first",
+    responses=error_responses(400, 401, 403, 422),
+)
+def list_blogs(
+    status: Annotated[BlogStatus | None, Query()] = None, cursor: Cursor = None, limit: Limit = 20
+) -> BlogPage:
+    items, next_cursor = blogs.list_blogs(services().store, actor(), status, cursor, limit)
+    return BlogPage(items=items, next_cursor=next_cursor)
+
+
+@app.get(
+    "/blogs/<blog_id>", tags=["Blogs"], summary="Get a blog", responses=error_responses(401, 403, 404, 422)
+)
+def get_blog(blog_id: BlogIdParam) -> Response[Blog]:
+    return with_etag(blogs.get_blog(services().store, actor(), blog_id))
+
+
+@app.patch(
+    "/blogs/<blog_id>",
+    tags=["Blogs"],
+    summary="Change a blog: fields, status (go live, end, reopen, archive), pinned entry",
+    responses=error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428),
+)
+def update_blog(
+    blog_id: BlogIdParam, body: Annotated[BlogPatch, Body()], if_match: IfMatch = None
+) -> Response[Blog]:
+    version = parse_if_match(if_match)
+    return with_etag(blogs.update_blog(services().store, actor(), blog_id, body, version))
+
+
+@app.delete(
+    "/blogs/<blog_id>",
+    status_code=204,
+    tags=["Blogs"],
+    summary="Delete a draft or archived blog and its entries",
+    responses={204: {"description": "Deleted"}} | error_responses(401, 403, 404, 409, 412, 428),
+)
+def delete_blog(blog_id: BlogIdParam, if_match: IfMatch = None) -> Response[None]:
+    blogs.delete_blog(services().store, actor(), blog_id, parse_if_match(if_match))
+    return Response(status_code=204, body=None, headers={"Cache-Control": "no-store"})
+
+
+@app.post(
+    "/blogs/<blog_id>/entries",
+    status_code=201,
+    tags=["Entries"],
+    summary="Post an entry: draft, published now, or scheduled (publish_at in the future)",
+    responses={201: {"description": "Created", "content": {content_types.APPLICATION_JSON: {"model": Entry}}}}
+    | error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+)
+def create_entry(
+    blog_id: BlogIdParam, body: Annotated[EntryCreate, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[Entry]:
+    return created(
+        Entry,
+        idempotency_key,
+        f"POST /blogs/{blog_id}/entries",
+        body,
+        lambda: entries.create_entry(services().store, actor(), blog_id, body),
+        lambda entry: f"/blogs/{blog_id}/entries/{entry.id}",
+    )
+
+
+@app.get(
+    "/blogs/<blog_id>/entries",
+    tags=["Entries"],
+    summary="List a blog's entries, newest first",
+    responses=error_responses(400, 401, 403, 404, 422),
+)
+def list_entries(
+    blog_id: BlogIdParam,
+    status: Annotated[EntryStatus | None, Query()] = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> EntryPage:
+    items, next_cursor = entries.list_entries(services().store, actor(), blog_id, status, cursor, limit)
+    return EntryPage(items=items, next_cursor=next_cursor)
+
+
+@app.get(
+    "/blogs/<blog_id>/entries/<entry_id>",
+    tags=["Entries"],
+    summary="Get an entry",
+    responses=error_responses(401, 403, 404, 422),
+)
+def get_entry(blog_id: BlogIdParam, entry_id: EntryIdParam) -> Response[Entry]:
+    return with_etag(entries.get_entry(services().store, actor(), blog_id, entry_id))
+
+
+@app.patch(
+    "/blogs/<blog_id>/entries/<entry_id>",
+    tags=["Entries"],
+    summary="Correct, publish, schedule or mark an entry as a key event",
+    responses=error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428),
+)
+def update_entry(
+    blog_id: BlogIdParam,
+    entry_id: EntryIdParam,
+    body: Annotated[EntryPatch, Body()],
+    if_match: IfMatch = None,
+) -> Response[Entry]:
+    version = parse_if_match(if_match)
+    return with_etag(entries.update_entry(services().store, actor(), blog_id, entry_id, body, version))
+
+
+@app.delete(
+    "/blogs/<blog_id>/entries/<entry_id>",
+    tags=["Entries"],
+    summary="Delete an entry: it stays, marked deleted, so readers' pages drop it",
+    responses=error_responses(401, 403, 404, 409, 412, 428),
+)
+def delete_entry(blog_id: BlogIdParam, entry_id: EntryIdParam, if_match: IfMatch = None) -> Response[Entry]:
+    version = parse_if_match(if_match)
+    return with_etag(entries.delete_entry(services().store, actor(), blog_id, entry_id, version))
+
+
+__all__ = ["ErrorBody", "Field", "app"]

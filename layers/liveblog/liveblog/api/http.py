@@ -1,0 +1,99 @@
+"""HTTP details shared by the admin API's routes: errors as JSON, ETags, If-Match, the request envelope."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from pydantic import BaseModel
+
+from liveblog.errors import (
+    PayloadTooLargeError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+    UnsupportedMediaTypeError,
+)
+
+JSON_TYPES = ("application/json", "application/merge-patch+json")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request: invalid JSON, cursor or header",
+    401: "No valid bearer token",
+    403: "Your role may not do this",
+    404: "No such blog or entry",
+    409: "The resource's state forbids this (illegal status move, slug taken, archived blog…)",
+    412: "If-Match names a version that is no longer current",
+    413: "Request body too large",
+    415: "Body is not application/json",
+    422: "Body fails validation, or Idempotency-Key reused with another body",
+    428: "If-Match is required",
+    429: "Too much contention; retry",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, Any]:
+    """OpenAPI entries for the errors a route can return, all with the one error body."""
+    return {
+        status: {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+        }
+        for status in statuses
+    }
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, details=details))
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump_json(),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(header: str | None) -> int:
+    """The version an If-Match header names. Missing: 428. Anything but one of our ETags: 412."""
+    if header is None or not header.strip():
+        raise PreconditionRequiredError('send If-Match with the ETag you read, e.g. If-Match: "3"')
+    value = header.strip()
+    if value == "*":
+        raise PreconditionRequiredError(
+            'If-Match: * would overwrite blindly; send the ETag you read, e.g. "3"'
+        )
+    value = value.removeprefix("W/").strip('"')
+    if not value.isdigit() or len(value) > 12:
+        raise PreconditionFailedError(f"If-Match {header!r} does not match the current version")
+    return int(value)
+
+
+def screen_envelope(event: Mapping[str, Any], max_body_bytes: int) -> None:
+    """Refuse bodies that are too large or not JSON before anyone parses them."""
+    body = event.get("body")
+    if not body:
+        return
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
+    if size > max_body_bytes:
+        raise PayloadTooLargeError(
+            f"request body is {size} bytes; the limit is {max_body_bytes}", details={"limit": max_body_bytes}
+        )
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in JSON_TYPES:
+        raise UnsupportedMediaTypeError(
+            f"send the body as application/json, not {media_type or 'without a Content-Type'}"
+        )

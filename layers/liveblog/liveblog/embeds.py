@@ -1,0 +1,30 @@
+"""Embeds come only from an allowlist of providers (settings: LIVEBLOG_EMBED_HOSTS)."""
+
+from urllib.parse import urlsplit
+
+PROVIDER_NAMES = {
+    "youtube.com": "youtube",
+    "youtu.be": "youtube",
+    "vimeo.com": "vimeo",
+    "x.com": "x",
+    "twitter.com": "x",
+    "bsky.app": "bluesky",
+    "instagram.com": "instagram",
+    "tiktok.com": "tiktok",
+}
+
+
+def embed_provider(url: str, allowed_hosts: tuple[str, ...]) -> str:
+    """The provider name for an embed URL, or ValueError saying why the URL is refused."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        raise ValueError("embed URLs must use https")
+    if parts.username or parts.password or parts.port not in (None, 443):
+        raise ValueError("embed URLs may not carry credentials or a port")
+    host = (parts.hostname or "").lower().rstrip(".")
+    for allowed in allowed_hosts:
+        if host == allowed or host.endswith("." + allowed):
+            return PROVIDER_NAMES.get(allowed, allowed)
+    raise ValueError(
+        f"embeds from {host or 'this URL'!r} are not allowed; allowed: {', '.join(allowed_hosts)}"
+    )

@@ -1,0 +1,180 @@
+"""Entries: posting, scheduling, correcting, deleting."""
+
+from datetime import datetime
+from typing import Any
+
+from liveblog import clock
+from liveblog.errors import (
+    ForbiddenError,
+    IllegalTransitionError,
+    NotFoundError,
+    PreconditionFailedError,
+    UnprocessableError,
+)
+from liveblog.ids import new_id
+from liveblog.logic.auth import Principal, require_member
+from liveblog.logic.versions import check_version
+from liveblog.models import Blog, BlogStatus, Entry, EntryCreate, EntryPatch, EntryStatus
+from liveblog.storage.content import ContentStore
+
+SWEEP_PAGE = 100
+Publication = tuple[EntryStatus, datetime | None, datetime | None]
+
+
+def resolve_publication(
+    requested: EntryStatus, publish_at: datetime | None, published_at: datetime | None, now: datetime
+) -> Publication:
+    """(status, publish_at, published_at) for what the editor asked: a future time schedules."""
+    if requested == EntryStatus.DRAFT:
+        return EntryStatus.DRAFT, publish_at, None
+    if requested == EntryStatus.SCHEDULED and publish_at is None:
+        raise UnprocessableError("a scheduled entry needs publish_at")
+    if publish_at is not None and publish_at > now:
+        return EntryStatus.SCHEDULED, publish_at, None
+    return EntryStatus.PUBLISHED, None, published_at or now
+
+
+def create_entry(store: ContentStore, actor: Principal, blog_id: str, request: EntryCreate) -> Entry:
+    require_member(actor)
+    if not actor.is_editor and request.status != EntryStatus.DRAFT:
+        raise ForbiddenError("contributors create drafts; an editor publishes them")
+    now = clock.utcnow()
+    status, publish_at, published_at = resolve_publication(request.status, request.publish_at, None, now)
+    entry_id = new_id()
+
+    def build(seq: int) -> Entry:
+        return Entry(
+            id=entry_id,
+            blog_id=blog_id,
+            seq=seq,
+            status=status,
+            title=request.title,
+            blocks=request.blocks,
+            key_event=request.key_event,
+            author=actor.author,
+            created_at=now,
+            publish_at=publish_at,
+            published_at=published_at,
+            version=1,
+        )
+
+    return store.create_entry(blog_id, build)
+
+
+def get_entry(store: ContentStore, actor: Principal, blog_id: str, entry_id: str) -> Entry:
+    require_member(actor)
+    return store.get_entry(blog_id, entry_id)
+
+
+def list_entries(
+    store: ContentStore,
+    actor: Principal,
+    blog_id: str,
+    status: EntryStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Entry], str | None]:
+    require_member(actor)
+    return store.list_entries(blog_id, status, cursor, limit)
+
+
+def _check_writable(actor: Principal, blog: Blog, entry: Entry, action: str) -> None:
+    if blog.status == BlogStatus.ARCHIVED:
+        raise IllegalTransitionError("the blog is archived; its entries can no longer change")
+    if entry.status == EntryStatus.DELETED:
+        raise IllegalTransitionError("the entry is deleted; it can no longer change")
+    if actor.is_editor:
+        return
+    if entry.author.id != actor.user_id:
+        raise ForbiddenError(f"contributors may {action} only their own entries")
+    if entry.status != EntryStatus.DRAFT:
+        raise ForbiddenError(f"contributors may {action} only drafts; this entry is {entry.status}")
+
+
+def update_entry(
+    store: ContentStore, actor: Principal, blog_id: str, entry_id: str, patch: EntryPatch, if_match: int
+) -> Entry:
+    require_member(actor)
+    blog, current = store.get_blog_and_entry(blog_id, entry_id)
+    check_version(current.version, if_match, "entry")
+    _check_writable(actor, blog, current, "edit")
+    changes: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set}
+    requested = changes.pop("status", None)
+    if not actor.is_editor and requested not in (None, EntryStatus.DRAFT):
+        raise ForbiddenError("contributors cannot publish or schedule; an editor does")
+    now = clock.utcnow()
+    publish_at = changes.pop("publish_at") if "publish_at" in changes else current.publish_at
+    if (
+        requested is None
+        and current.status == EntryStatus.SCHEDULED
+        and "publish_at" in patch.model_fields_set
+    ):
+        requested = EntryStatus.SCHEDULED  # moving the time of a scheduled entry reschedules it
+    if requested is not None:
+        if current.status == EntryStatus.PUBLISHED and requested != EntryStatus.PUBLISHED:
+            raise IllegalTransitionError(
+                f"a published entry cannot become {requested}; correct it, or delete it to remove it from readers"
+            )
+        status, publish_at, published_at = resolve_publication(
+            requested, publish_at, current.published_at, now
+        )
+        changes.update(status=status, publish_at=publish_at, published_at=published_at)
+    elif "publish_at" in patch.model_fields_set:
+        changes["publish_at"] = publish_at
+    changes = {name: value for name, value in changes.items() if getattr(current, name) != value}
+    if not changes:
+        return current
+    corrected = current.status == EntryStatus.PUBLISHED and ("title" in changes or "blocks" in changes)
+    if corrected:
+        changes["updated_at"] = now
+    updated = current.model_copy(update={**changes, "version": current.version + 1})
+    return store.update_entry(updated, expected_version=current.version)
+
+
+def delete_entry(store: ContentStore, actor: Principal, blog_id: str, entry_id: str, if_match: int) -> Entry:
+    """Soft delete: the entry stays, marked deleted, so readers' copies learn it is gone."""
+    require_member(actor)
+    blog, current = store.get_blog_and_entry(blog_id, entry_id)
+    check_version(current.version, if_match, "entry")
+    _check_writable(actor, blog, current, "delete")
+    now = clock.utcnow()
+    deleted = current.model_copy(
+        update={"status": EntryStatus.DELETED, "deleted_at": now, "version": current.version + 1}
+    )
+    store.update_entry(deleted, expected_version=current.version)
+    if blog.pinned_entry_id == entry_id:
+        store.unpin(blog_id, entry_id, now)
+    return deleted
+
+
+def publish_due_entries(store: ContentStore, now: datetime | None = None) -> list[Entry]:
+    """Publish every scheduled entry whose time has come. Safe to run concurrently or twice."""
+    now = now or clock.utcnow()
+    published: list[Entry] = []
+    while True:
+        due = store.due_scheduled_entries(now, limit=SWEEP_PAGE)
+        progressed = False
+        for blog_id, entry_id in due:
+            try:
+                entry = store.get_entry(blog_id, entry_id)
+            except NotFoundError:
+                continue
+            if entry.status != EntryStatus.SCHEDULED or entry.publish_at is None or entry.publish_at > now:
+                continue  # the index lags the table: the item itself is the truth
+            live = entry.model_copy(
+                update={
+                    "status": EntryStatus.PUBLISHED,
+                    "published_at": entry.publish_at,
+                    "version": entry.version + 1,
+                }
+            )
+            try:
+                store.update_entry(
+                    live, expected_version=entry.version, expected_status=EntryStatus.SCHEDULED
+                )
+            except (PreconditionFailedError, NotFoundError):
+                continue  # an editor changed it meanwhile; the next sweep sees their version
+            published.append(live)
+            progressed = True
+        if len(due) < SWEEP_PAGE or not progressed:
+            return published

@@ -1,0 +1,33 @@
+from liveblog.models.blocks import (
+    Block,
+    EmbedBlock,
+    HeadingBlock,
+    ListBlock,
+    ParagraphBlock,
+    PhotoBlock,
+    QuoteBlock,
+)
+from liveblog.models.blog import BLOG_TRANSITIONS, Blog, BlogCreate, BlogPatch, BlogStatus
+from liveblog.models.common import Author, Page
+from liveblog.models.entry import Entry, EntryCreate, EntryPatch, EntryStatus
+
+__all__ = [
+    "BLOG_TRANSITIONS",
+    "Author",
+    "Block",
+    "Blog",
+    "BlogCreate",
+    "BlogPatch",
+    "BlogStatus",
+    "EmbedBlock",
+    "Entry",
+    "EntryCreate",
+    "EntryPatch",
+    "EntryStatus",
+    "HeadingBlock",
+    "ListBlock",
+    "Page",
+    "ParagraphBlock",
+    "PhotoBlock",
+    "QuoteBlock",
+]

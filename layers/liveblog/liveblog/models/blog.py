@@ -1,0 +1,102 @@
+"""A live blog: the story page that entries are posted to."""
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from liveblog.models.common import (
+    Author,
+    BlogId,
+    EntryId,
+    KeyPoint,
+    LanguageTag,
+    ShortText,
+    Slug,
+    StrictModel,
+    Summary,
+    TimeZoneName,
+    UtcDateTime,
+    Version,
+)
+
+MAX_KEY_POINTS = 10
+
+
+class BlogStatus(StrEnum):
+    DRAFT = "draft"
+    LIVE = "live"
+    ENDED = "ended"
+    ARCHIVED = "archived"
+
+
+# Only forward, except that an ended blog can be reopened when the story flares up again.
+BLOG_TRANSITIONS: dict[BlogStatus, frozenset[BlogStatus]] = {
+    BlogStatus.DRAFT: frozenset({BlogStatus.LIVE, BlogStatus.ARCHIVED}),
+    BlogStatus.LIVE: frozenset({BlogStatus.ENDED}),
+    BlogStatus.ENDED: frozenset({BlogStatus.LIVE, BlogStatus.ARCHIVED}),
+    BlogStatus.ARCHIVED: frozenset(),
+}
+
+KeyPoints = Annotated[
+    list[KeyPoint], Field(max_length=MAX_KEY_POINTS, description="Bullets shown at the top")
+]
+
+
+class Blog(BaseModel):
+    """A blog as the table holds it and as editors see it."""
+
+    id: BlogId
+    slug: Slug
+    title: ShortText
+    summary: Summary = ""
+    key_points: KeyPoints = Field(default_factory=list)
+    status: BlogStatus
+    language: LanguageTag = "en"
+    time_zone: TimeZoneName = "UTC"
+    coverage_start_at: UtcDateTime | None = None
+    coverage_end_at: UtcDateTime | None = None
+    pinned_entry_id: EntryId | None = None
+    created_by: Author
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    version: Version
+
+
+class BlogCreate(StrictModel):
+    slug: Slug
+    title: ShortText
+    summary: Summary = ""
+    key_points: KeyPoints = Field(default_factory=list)
+    language: LanguageTag = "en"
+    time_zone: TimeZoneName = "UTC"
+    status: Literal[BlogStatus.DRAFT, BlogStatus.LIVE] = Field(
+        default=BlogStatus.DRAFT, description="Start as a draft, or go live at once"
+    )
+
+
+class BlogPatch(StrictModel):
+    """Only the fields sent change. `null` clears the fields that may be empty."""
+
+    slug: Slug | None = Field(
+        default=None, description="Only while the blog is a draft: it names public URLs"
+    )
+    title: ShortText | None = None
+    summary: Summary | None = None
+    key_points: KeyPoints | None = None
+    language: LanguageTag | None = None
+    time_zone: TimeZoneName | None = None
+    status: BlogStatus | None = Field(
+        default=None, description="draft → live → ended → archived; ended → live reopens"
+    )
+    pinned_entry_id: EntryId | None = Field(default=None, description="A published entry; null unpins")
+    coverage_start_at: UtcDateTime | None = Field(default=None, description="Set when the blog goes live")
+    coverage_end_at: UtcDateTime | None = Field(default=None, description="Set when the blog ends")
+
+    @model_validator(mode="after")
+    def _nulls_only_where_clearable(self) -> "BlogPatch":
+        clearable = {"pinned_entry_id", "coverage_start_at", "coverage_end_at"}
+        nulled = sorted(name for name in self.model_fields_set - clearable if getattr(self, name) is None)
+        if nulled:
+            raise ValueError(f"{', '.join(nulled)} cannot be null")
+        return self

@@ -1,0 +1,111 @@
+"""Field types shared by every model: ids, slugs, text with limits, UTC timestamps."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Generic, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    ValidationInfo,
+)
+
+ULID_PATTERN = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
+_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+_MANY_LINES = r"^[^\x00-\x09\x0b-\x1f\x7f]*$"
+
+
+def is_trusted(info: ValidationInfo) -> bool:
+    """True when validating what we stored ourselves: it was checked on write, and re-checking
+    it against today's settings (say, a shorter embed allowlist) must not make old content unreadable."""
+    return bool(info.context and info.context.get("trusted"))
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def format_utc(value: datetime) -> str:
+    """ISO 8601 in UTC with a Z, to the millisecond: sortable as text, which the table relies on."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _check_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{name!r} is not an IANA time zone name such as 'America/Toronto'") from exc
+    return name
+
+
+UtcDateTime = Annotated[
+    AwareDatetime,
+    AfterValidator(_to_utc),
+    PlainSerializer(format_utc, return_type=str),
+    Field(
+        description="UTC, ISO 8601 with a Z suffix; inputs must carry an offset",
+        examples=["2026-11-28T14:05:00.000Z"],
+    ),
+]
+Ulid = Annotated[str, Field(pattern=ULID_PATTERN, examples=["01JDQ5V7Z8YB6T3M2W4K9C1E0F"])]
+BlogId = Ulid
+EntryId = Ulid
+PhotoId = Ulid
+Version = Annotated[int, Field(ge=1, description="Increases by one on every change; sent as the ETag")]
+Slug = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=80,
+        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+        description="Lowercase letters, digits and single hyphens; it names the blog's public URLs",
+        examples=["harbour-city-marathon-2026"],
+    ),
+]
+LanguageTag = Annotated[
+    str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,3}$", examples=["en", "fr-CA"])
+]
+TimeZoneName = Annotated[
+    str, Field(max_length=64, examples=["America/Toronto"]), AfterValidator(_check_time_zone)
+]
+
+
+# Plain text: trimmed, bounded, no control characters. Readers must escape it: it is text, not HTML.
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_ONE_LINE)
+]
+KeyPoint = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=_ONE_LINE)
+]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000, pattern=_MANY_LINES)]
+QuoteText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000, pattern=_MANY_LINES)
+]
+Caption = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1_000, pattern=_MANY_LINES)]
+AltText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=_MANY_LINES)]
+
+
+class StrictModel(BaseModel):
+    """What clients send: unknown fields are refused rather than silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Author(BaseModel):
+    id: Annotated[str, Field(min_length=1, max_length=128, description="The user's id (token subject)")]
+    name: Annotated[str, Field(min_length=1, max_length=200, description="Display name for bylines")]
+
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(BaseModel, Generic[ItemT]):
+    items: list[ItemT]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as ?cursor= to get the next page; absent on the last page"
+    )

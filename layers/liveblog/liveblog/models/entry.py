@@ -1,0 +1,91 @@
+"""An entry: one timestamped post in a blog's stream."""
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from liveblog.models.blocks import Block, text_size
+from liveblog.models.common import Author, BlogId, EntryId, ShortText, StrictModel, UtcDateTime, Version
+
+MAX_BLOCKS = 50
+# Bounds the whole item well inside DynamoDB's 400 KB even if every character takes 4 bytes.
+MAX_ENTRY_TEXT = 60_000
+
+
+class EntryStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    DELETED = "deleted"
+
+
+RequestedStatus = Literal[EntryStatus.DRAFT, EntryStatus.SCHEDULED, EntryStatus.PUBLISHED]
+Blocks = Annotated[list[Block], Field(max_length=MAX_BLOCKS)]
+
+
+class Entry(BaseModel):
+    """An entry as the table holds it and as editors see it."""
+
+    id: EntryId
+    blog_id: BlogId
+    seq: Annotated[int, Field(ge=1, description="Per-blog creation order, 1, 2, 3… with no gaps")]
+    status: EntryStatus
+    title: ShortText | None = None
+    blocks: Blocks = Field(default_factory=list)
+    key_event: bool = False
+    author: Author
+    created_at: UtcDateTime
+    publish_at: UtcDateTime | None = Field(default=None, description="When a scheduled entry goes out")
+    published_at: UtcDateTime | None = None
+    updated_at: UtcDateTime | None = Field(
+        default=None,
+        description="Last change to the title or blocks after publishing: readers show 'updated'",
+    )
+    deleted_at: UtcDateTime | None = None
+    version: Version
+
+
+def _check_content(title: str | None, blocks: list[Block] | None) -> None:
+    if blocks is not None and text_size(blocks) > MAX_ENTRY_TEXT:
+        raise ValueError(f"an entry's blocks may carry at most {MAX_ENTRY_TEXT} characters of text")
+
+
+class EntryCreate(StrictModel):
+    title: ShortText | None = None
+    blocks: Blocks = Field(default_factory=list)
+    key_event: bool = False
+    status: RequestedStatus = Field(
+        default=EntryStatus.DRAFT,
+        description="published goes out now, or at publish_at if that is in the future (then: scheduled)",
+    )
+    publish_at: UtcDateTime | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "EntryCreate":
+        if self.title is None and not self.blocks:
+            raise ValueError("an entry needs a title or at least one block")
+        _check_content(self.title, self.blocks)
+        if self.status == EntryStatus.SCHEDULED and self.publish_at is None:
+            raise ValueError("a scheduled entry needs publish_at")
+        return self
+
+
+class EntryPatch(StrictModel):
+    """Only the fields sent change. `null` clears title and publish_at."""
+
+    title: ShortText | None = None
+    blocks: Blocks | None = None
+    key_event: bool | None = None
+    status: RequestedStatus | None = None
+    publish_at: UtcDateTime | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "EntryPatch":
+        nulled = sorted(
+            name for name in self.model_fields_set - {"title", "publish_at"} if getattr(self, name) is None
+        )
+        if nulled:
+            raise ValueError(f"{', '.join(nulled)} cannot be null")
+        _check_content(self.title, self.blocks)
+        return self

@@ -1,0 +1,564 @@
+"""The content table: blogs, slugs and entries in one DynamoDB table.
+
+Key schema (also in the README):
+
+    item      PK                SK              GSI1PK / GSI1SK                        GSI2PK / GSI2SK
+    blog      BLOG#<blog_id>    BLOG            BLOGS#<status> / <created_at>#<id>     BLOGS / <created_at>#<id>
+    slug      SLUG#<slug>       SLUG            -                                      -
+    entry     BLOG#<blog_id>    ENTRY#<id>      BLOG#<blog_id>#ENTRIES#<status> / <seq> SCHEDULED / <publish_at>#<blog>#<id>
+                                                                                       (only while scheduled)
+
+Every write is conditional: creates never overwrite, updates name the version they replace.
+"""
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from liveblog.errors import (
+    ConflictError,
+    IllegalTransitionError,
+    NotFoundError,
+    PreconditionFailedError,
+    SlugTakenError,
+    ThrottledError,
+)
+from liveblog.models import Blog, BlogStatus, Entry, EntryStatus
+from liveblog.models.common import format_utc
+from liveblog.storage.cursor import decode_cursor, encode_cursor
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+TRUSTED = {"trusted": True}
+CREATE_ENTRY_ATTEMPTS = 12
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+_BLOG_KEY_NAMES = frozenset({"PK", "SK"})
+_ENTRY_KEY_NAMES = frozenset({"PK", "SK"})
+_GSI1_KEY_NAMES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK"})
+_GSI2_KEY_NAMES = frozenset({"PK", "SK", "GSI2PK", "GSI2SK"})
+DELETABLE_BLOG_STATUSES = (BlogStatus.DRAFT, BlogStatus.ARCHIVED)
+
+
+def _blog_pk(blog_id: str) -> str:
+    return f"BLOG#{blog_id}"
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"PK": {"S": pk}, "SK": {"S": sk}}
+
+
+def _blog_key(blog_id: str) -> dict[str, Any]:
+    return _key(_blog_pk(blog_id), "BLOG")
+
+
+def _slug_key(slug: str) -> dict[str, Any]:
+    return _key(f"SLUG#{slug}", "SLUG")
+
+
+def _entry_key(blog_id: str, entry_id: str) -> dict[str, Any]:
+    return _key(_blog_pk(blog_id), f"ENTRY#{entry_id}")
+
+
+def _entries_by_status_pk(blog_id: str, status: str) -> str:
+    return f"BLOG#{blog_id}#ENTRIES#{status}"
+
+
+def _serialize(plain: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in plain.items()}
+
+
+def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+def _plain_key(item: dict[str, Any]) -> dict[str, str]:
+    return {name: value["S"] for name, value in item.items()}
+
+
+def _blog_item(blog: Blog) -> dict[str, Any]:
+    plain = blog.model_dump(mode="json", exclude_none=True)
+    listed = f"{plain['created_at']}#{blog.id}"
+    plain.update(type="blog", GSI1PK=f"BLOGS#{blog.status}", GSI1SK=listed, GSI2PK="BLOGS", GSI2SK=listed)
+    return plain
+
+
+def _entry_item(entry: Entry) -> dict[str, Any]:
+    plain = entry.model_dump(mode="json", exclude_none=True)
+    plain.update(
+        type="entry",
+        GSI1PK=_entries_by_status_pk(entry.blog_id, entry.status),
+        GSI1SK=f"{entry.seq:010d}",
+    )
+    if entry.status == EntryStatus.SCHEDULED and entry.publish_at is not None:
+        plain.update(GSI2PK="SCHEDULED", GSI2SK=f"{format_utc(entry.publish_at)}#{entry.blog_id}#{entry.id}")
+    return plain
+
+
+def _to_blog(item: dict[str, Any]) -> Blog:
+    return Blog.model_validate(_deserialize(item), context=TRUSTED)
+
+
+def _to_entry(item: dict[str, Any]) -> Entry:
+    return Entry.model_validate(_deserialize(item), context=TRUSTED)
+
+
+def _cancellation_codes(exc: ClientError) -> list[str]:
+    return [reason.get("Code", "None") for reason in exc.response.get("CancellationReasons", [])]
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response["Error"]["Code"]
+        if code in _THROTTLING:
+            raise ThrottledError("the content table is busy; retry shortly") from exc
+        if code == "TransactionConflictException":
+            raise ConflictError("another change to the same item was in flight; retry") from exc
+        raise
+
+
+class ContentStore:
+    """Blogs and entries in the content table."""
+
+    def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
+        self.table_name = table_name
+        self._client = client or boto3.client(
+            "dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 4})
+        )
+
+    # Blogs
+
+    def create_blog(self, blog: Blog) -> Blog:
+        """Claim the slug and write the blog in one transaction: two racing creates cannot share a slug."""
+        item = _serialize({**_blog_item(blog), "entry_seq": 0})
+        try:
+            with _translated_errors():
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self.table_name,
+                                "Item": {
+                                    **_slug_key(blog.slug),
+                                    "blog_id": {"S": blog.id},
+                                    "type": {"S": "slug"},
+                                },
+                                "ConditionExpression": "attribute_not_exists(PK)",
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": self.table_name,
+                                "Item": {**item, **_blog_key(blog.id)},
+                                "ConditionExpression": "attribute_not_exists(PK)",
+                            }
+                        },
+                    ]
+                )
+        except ClientError as exc:
+            codes = _cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise SlugTakenError(f"slug {blog.slug!r} is already used by another blog") from exc
+            if "ConditionalCheckFailed" in codes:
+                raise ConflictError("a blog with this id already exists") from exc
+            if "TransactionConflict" in codes:
+                raise ConflictError("another change to this slug was in flight; retry") from exc
+            raise
+        return blog
+
+    def get_blog(self, blog_id: str) -> Blog:
+        with _translated_errors():
+            response = self._client.get_item(
+                TableName=self.table_name, Key=_blog_key(blog_id), ConsistentRead=True
+            )
+        if "Item" not in response:
+            raise NotFoundError(f"no blog with id {blog_id}")
+        return _to_blog(response["Item"])
+
+    def update_blog(self, blog: Blog, expected_version: int, previous_slug: str | None = None) -> Blog:
+        """Replace the blog's fields if it is still at `expected_version`.
+
+        An UpdateItem rather than a Put: the entry counter on the same item moves independently.
+        """
+        plain = _blog_item(blog)
+        del plain["id"]
+        cleared = [name for name in Blog.model_fields if name != "id" and name not in plain]
+        names = {f"#a{i}": name for i, name in enumerate([*plain, *cleared, "PK"])}
+        by_name = {name: alias for alias, name in names.items()}
+        values = _serialize({f":v{i}": value for i, value in enumerate(plain.values())})
+        values[":expected"] = {"N": str(expected_version)}
+        expression = "SET " + ", ".join(f"{by_name[name]} = :v{i}" for i, name in enumerate(plain))
+        if cleared:
+            expression += " REMOVE " + ", ".join(by_name[name] for name in cleared)
+        update = {
+            "TableName": self.table_name,
+            "Key": _blog_key(blog.id),
+            "UpdateExpression": expression,
+            "ConditionExpression": f"attribute_exists({by_name['PK']}) AND {by_name['version']} = :expected",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        if previous_slug is None or previous_slug == blog.slug:
+            try:
+                with _translated_errors():
+                    self._client.update_item(**update, ReturnValuesOnConditionCheckFailure="ALL_OLD")  # type: ignore[arg-type]
+            except ClientError as exc:
+                self._raise_version_failure(exc, blog.id, bool(exc.response.get("Item")))
+                raise
+            return blog
+        self._move_slug(blog, previous_slug, update)
+        return blog
+
+    def _move_slug(self, blog: Blog, previous_slug: str, update: dict[str, Any]) -> None:
+        try:
+            with _translated_errors():
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {"Update": update},
+                        {
+                            "Delete": {
+                                "TableName": self.table_name,
+                                "Key": _slug_key(previous_slug),
+                                "ConditionExpression": "blog_id = :id",
+                                "ExpressionAttributeValues": {":id": {"S": blog.id}},
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": self.table_name,
+                                "Item": {
+                                    **_slug_key(blog.slug),
+                                    "blog_id": {"S": blog.id},
+                                    "type": {"S": "slug"},
+                                },
+                                "ConditionExpression": "attribute_not_exists(PK)",
+                            }
+                        },
+                    ]
+                )
+        except ClientError as exc:
+            codes = _cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise PreconditionFailedError(
+                    "the blog changed since you read it; fetch it and retry"
+                ) from exc
+            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+                raise SlugTakenError(f"slug {blog.slug!r} is already used by another blog") from exc
+            if "TransactionConflict" in codes:
+                raise ConflictError("another change to this blog was in flight; retry") from exc
+            raise
+
+    def delete_blog(self, blog: Blog, expected_version: int) -> None:
+        """Delete a draft or archived blog, its slug and its entries."""
+        try:
+            with _translated_errors():
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Delete": {
+                                "TableName": self.table_name,
+                                "Key": _blog_key(blog.id),
+                                "ConditionExpression": "version = :expected AND #status IN (:draft, :archived)",
+                                "ExpressionAttributeNames": {"#status": "status"},
+                                "ExpressionAttributeValues": {
+                                    ":expected": {"N": str(expected_version)},
+                                    ":draft": {"S": BlogStatus.DRAFT},
+                                    ":archived": {"S": BlogStatus.ARCHIVED},
+                                },
+                            }
+                        },
+                        {
+                            "Delete": {
+                                "TableName": self.table_name,
+                                "Key": _slug_key(blog.slug),
+                                "ConditionExpression": "blog_id = :id",
+                                "ExpressionAttributeValues": {":id": {"S": blog.id}},
+                            }
+                        },
+                    ]
+                )
+        except ClientError as exc:
+            if "ConditionalCheckFailed" in _cancellation_codes(exc):
+                raise PreconditionFailedError(
+                    "the blog changed since you read it; fetch it and retry"
+                ) from exc
+            raise
+        self._delete_partition_entries(blog.id)
+
+    def _delete_partition_entries(self, blog_id: str) -> None:
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table_name,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :entry)",
+            ExpressionAttributeValues={":pk": {"S": _blog_pk(blog_id)}, ":entry": {"S": "ENTRY#"}},
+            ProjectionExpression="PK, SK",
+        )
+        for page in pages:
+            keys = page.get("Items", [])
+            for start in range(0, len(keys), 25):
+                self._batch_delete(keys[start : start + 25])
+
+    def _batch_delete(self, keys: list[dict[str, Any]]) -> None:
+        requests: list[Any] = [{"DeleteRequest": {"Key": key}} for key in keys]
+        for attempt in range(8):
+            with _translated_errors():
+                response = self._client.batch_write_item(RequestItems={self.table_name: requests})
+            requests = response.get("UnprocessedItems", {}).get(self.table_name, [])
+            if not requests:
+                return
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        raise ThrottledError("could not delete every entry of the blog; retry the delete")
+
+    def list_blogs(
+        self, status: BlogStatus | None, cursor: str | None, limit: int
+    ) -> tuple[list[Blog], str | None]:
+        if status is None:
+            index, partition = "GSI2", {"GSI2PK": "BLOGS"}
+        else:
+            index, partition = "GSI1", {"GSI1PK": f"BLOGS#{status}"}
+        key_names = _GSI2_KEY_NAMES if index == "GSI2" else _GSI1_KEY_NAMES
+        return self._query_page(index, partition, key_names, cursor, limit, _to_blog)
+
+    # Entries
+
+    def create_entry(self, blog_id: str, build: Callable[[int], Entry]) -> Entry:
+        """Write a new entry with the blog's next sequence number.
+
+        The number and the entry land in one transaction conditioned on the counter not having moved,
+        so concurrent creates each get a distinct number and a failed create leaves no gap.
+        """
+        for attempt in range(CREATE_ENTRY_ATTEMPTS):
+            with _translated_errors():
+                response = self._client.get_item(
+                    TableName=self.table_name,
+                    Key=_blog_key(blog_id),
+                    ConsistentRead=True,
+                    ProjectionExpression="entry_seq, #status",
+                    ExpressionAttributeNames={"#status": "status"},
+                )
+            if "Item" not in response:
+                raise NotFoundError(f"no blog with id {blog_id}")
+            if response["Item"]["status"]["S"] == BlogStatus.ARCHIVED:
+                raise IllegalTransitionError("the blog is archived; its entries can no longer change")
+            last_seq = int(response["Item"]["entry_seq"]["N"])
+            entry = build(last_seq + 1)
+            try:
+                with _translated_errors():
+                    self._client.transact_write_items(
+                        TransactItems=[
+                            {
+                                "Update": {
+                                    "TableName": self.table_name,
+                                    "Key": _blog_key(blog_id),
+                                    "UpdateExpression": "SET entry_seq = :next",
+                                    "ConditionExpression": "entry_seq = :last AND #status <> :archived",
+                                    "ExpressionAttributeNames": {"#status": "status"},
+                                    "ExpressionAttributeValues": {
+                                        ":next": {"N": str(entry.seq)},
+                                        ":last": {"N": str(last_seq)},
+                                        ":archived": {"S": BlogStatus.ARCHIVED},
+                                    },
+                                }
+                            },
+                            {
+                                "Put": {
+                                    "TableName": self.table_name,
+                                    "Item": {
+                                        **_serialize(_entry_item(entry)),
+                                        **_entry_key(blog_id, entry.id),
+                                    },
+                                    "ConditionExpression": "attribute_not_exists(PK)",
+                                }
+                            },
+                        ]
+                    )
+            except ClientError as exc:
+                codes = _cancellation_codes(exc)
+                if codes and codes[0] in ("ConditionalCheckFailed", "TransactionConflict"):
+                    # Another create took this number (or the blog was archived): read again.
+                    time.sleep(random.uniform(0, min(0.01 * 2**attempt, 0.3)))  # noqa: S311
+                    continue
+                if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                    raise ConflictError("an entry with this id already exists") from exc
+                raise
+            return entry
+        raise ThrottledError("too many entries are being created in this blog at once; retry")
+
+    def get_entry(self, blog_id: str, entry_id: str) -> Entry:
+        with _translated_errors():
+            response = self._client.get_item(
+                TableName=self.table_name, Key=_entry_key(blog_id, entry_id), ConsistentRead=True
+            )
+        if "Item" not in response:
+            raise NotFoundError(f"no entry with id {entry_id} in blog {blog_id}")
+        return _to_entry(response["Item"])
+
+    def get_blog_and_entry(self, blog_id: str, entry_id: str) -> tuple[Blog, Entry]:
+        """Both in one round trip: entry writes need the blog's status too."""
+        keys = [_blog_key(blog_id), _entry_key(blog_id, entry_id)]
+        found: dict[str, dict[str, Any]] = {}
+        for attempt in range(8):
+            with _translated_errors():
+                response = self._client.batch_get_item(
+                    RequestItems={self.table_name: {"Keys": keys, "ConsistentRead": True}}
+                )
+            for item in response.get("Responses", {}).get(self.table_name, []):
+                found[item["SK"]["S"]] = item
+            keys = response.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
+            if not keys:
+                break
+            time.sleep(min(0.02 * 2**attempt, 0.5))
+        else:
+            raise ThrottledError("the content table is busy; retry shortly")
+        if "BLOG" not in found:
+            raise NotFoundError(f"no blog with id {blog_id}")
+        entry_item = found.get(f"ENTRY#{entry_id}")
+        if entry_item is None:
+            raise NotFoundError(f"no entry with id {entry_id} in blog {blog_id}")
+        return _to_blog(found["BLOG"]), _to_entry(entry_item)
+
+    def update_entry(
+        self, entry: Entry, expected_version: int, expected_status: EntryStatus | None = None
+    ) -> Entry:
+        """Replace the entry if it is still at `expected_version` (and, if given, in `expected_status`)."""
+        condition = "attribute_exists(PK) AND version = :expected"
+        values: dict[str, Any] = {":expected": {"N": str(expected_version)}}
+        names: dict[str, str] = {}
+        if expected_status is not None:
+            condition += " AND #status = :status"
+            values[":status"] = {"S": expected_status}
+            names["#status"] = "status"
+        try:
+            with _translated_errors():
+                self._client.put_item(
+                    TableName=self.table_name,
+                    Item={**_serialize(_entry_item(entry)), **_entry_key(entry.blog_id, entry.id)},
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=values,
+                    **({"ExpressionAttributeNames": names} if names else {}),
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as exc:
+            self._raise_version_failure(exc, entry.id, bool(exc.response.get("Item")), kind="entry")
+            raise
+        return entry
+
+    def unpin(self, blog_id: str, entry_id: str, updated_at: "datetime") -> bool:
+        """Unpin `entry_id` if it is still the pinned entry; True if the blog changed."""
+        try:
+            with _translated_errors():
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=_blog_key(blog_id),
+                    UpdateExpression="REMOVE pinned_entry_id SET version = version + :one, updated_at = :now",
+                    ConditionExpression="pinned_entry_id = :entry",
+                    ExpressionAttributeValues={
+                        ":entry": {"S": entry_id},
+                        ":one": {"N": "1"},
+                        ":now": {"S": format_utc(updated_at)},
+                    },
+                )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def list_entries(
+        self, blog_id: str, status: EntryStatus | None, cursor: str | None, limit: int
+    ) -> tuple[list[Entry], str | None]:
+        """Newest first: by id (creation time) for all entries, by sequence number within a status."""
+        self.get_blog(blog_id)
+        if status is None:
+            return self._query_page(
+                None,
+                {"PK": _blog_pk(blog_id)},
+                _ENTRY_KEY_NAMES,
+                cursor,
+                limit,
+                _to_entry,
+                sk_prefix="ENTRY#",
+            )
+        return self._query_page(
+            "GSI1",
+            {"GSI1PK": _entries_by_status_pk(blog_id, status)},
+            _GSI1_KEY_NAMES,
+            cursor,
+            limit,
+            _to_entry,
+        )
+
+    def due_scheduled_entries(self, now: "datetime", limit: int = 100) -> list[tuple[str, str]]:
+        """(blog_id, entry_id) of scheduled entries whose time has come, oldest first."""
+        with _translated_errors():
+            response = self._client.query(
+                TableName=self.table_name,
+                IndexName="GSI2",
+                KeyConditionExpression="GSI2PK = :scheduled AND GSI2SK <= :now",
+                ExpressionAttributeValues={
+                    ":scheduled": {"S": "SCHEDULED"},
+                    # '~' sorts after the '#<blog>#<entry>' suffix, so entries due this millisecond count.
+                    ":now": {"S": f"{format_utc(now)}~"},
+                },
+                ProjectionExpression="blog_id, id",
+                Limit=limit,
+            )
+        return [(item["blog_id"]["S"], item["id"]["S"]) for item in response.get("Items", [])]
+
+    # Shared
+
+    def _query_page(
+        self,
+        index: str | None,
+        partition: dict[str, str],
+        key_names: frozenset[str],
+        cursor: str | None,
+        limit: int,
+        convert: Callable[[dict[str, Any]], Any],
+        sk_prefix: str | None = None,
+    ) -> tuple[list[Any], str | None]:
+        [(partition_name, partition_value)] = partition.items()
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": partition_name},
+            "ExpressionAttributeValues": {":pk": {"S": partition_value}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if index:
+            request["IndexName"] = index
+        if sk_prefix:
+            request["KeyConditionExpression"] += " AND begins_with(SK, :prefix)"
+            request["ExpressionAttributeValues"][":prefix"] = {"S": sk_prefix}
+        start = decode_cursor(cursor, partition, key_names)
+        if start:
+            request["ExclusiveStartKey"] = {name: {"S": value} for name, value in start.items()}
+        with _translated_errors():
+            response = self._client.query(**request)
+        items = [convert(item) for item in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return items, encode_cursor(_plain_key(last) if last else None)
+
+    def _raise_version_failure(
+        self, exc: ClientError, item_id: str, existed: bool, kind: str = "blog"
+    ) -> None:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            return
+        if not existed:
+            raise NotFoundError(f"no {kind} with id {item_id}") from exc
+        raise PreconditionFailedError(f"the {kind} changed since you read it; fetch it and retry") from exc
