@@ -132,11 +132,14 @@ def domain_error(exc: DomainError) -> Response:
 
 @app.exception_handler(RequestValidationError)
 def invalid_request(exc: RequestValidationError) -> Response:
-    # Validation runs before middlewares, so oversize or non-JSON bodies are named here first.
+    # Validation runs before middlewares, so who is asking and how big or what type the body is
+    # are checked here first: those answers take precedence over the body's details.
     try:
         screen_envelope(app.current_event.raw_event, services().settings.max_body_bytes)
-    except DomainError as envelope_error:
-        return domain_error(envelope_error)
+        if app.current_event.path not in PUBLIC_PATHS:
+            actor()
+    except DomainError as earlier_error:
+        return domain_error(earlier_error)
     problems = [_problem(error) for error in exc.errors()]
     if any(problem["type"] == "json_invalid" for problem in problems):
         return error_response(400, "malformed_json", "the request body is not valid JSON", problems)

@@ -50,11 +50,11 @@ def update_blog(store: ContentStore, actor: Principal, blog_id: str, patch: Blog
     }
     if not changes:
         return current
-    if current.status == BlogStatus.ARCHIVED:
-        raise IllegalTransitionError("the blog is archived and read-only")
     now = clock.utcnow()
     if "status" in changes:
         changes.update(_status_move(current, changes["status"], changes, now))
+    elif current.status == BlogStatus.ARCHIVED:
+        raise IllegalTransitionError("the blog is archived and read-only")
     if "slug" in changes and current.status != BlogStatus.DRAFT:
         raise ConflictError(
             "the slug names the blog's public URLs; it can change only while the blog is a draft"

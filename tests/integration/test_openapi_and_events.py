@@ -1,0 +1,143 @@
+"""The OpenAPI document and Swagger UI, and every sample event in events/ through the handler."""
+
+from typing import Any
+
+import pytest
+from liveblog.models import Blog, BlogStatus, Entry, EntryStatus
+from liveblog.models.common import Author
+
+SAMPLE_BLOG_ID = "01JDQ5V7Z8YB6T3M2W4K9C1E0F"
+SAMPLE_ENTRY_ID = "01JDQ6A3R4S5T6V7W8X9Y0Z1AB"
+
+
+def test_openapi_document_is_public_and_documents_every_route(api: Any) -> None:
+    response = api.request("GET", "/openapi.json", role=None)
+
+    assert response.status == 200
+    document = response.body
+    paths = document["paths"]
+    assert set(paths) == {
+        "/health",
+        "/blogs",
+        "/blogs/{blog_id}",
+        "/blogs/{blog_id}/entries",
+        "/blogs/{blog_id}/entries/{entry_id}",
+    }
+    create = paths["/blogs/{blog_id}/entries"]["post"]
+    assert create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/Entry")
+    for status in ("400", "401", "403", "404", "409", "413", "415", "422"):
+        assert create["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith(
+            "/ErrorBody"
+        )
+    patch = paths["/blogs/{blog_id}"]["patch"]
+    assert {"412", "428"} <= set(patch["responses"])
+    assert {"name": "if-match", "in": "header"}.items() <= patch["parameters"][1].items()
+    schemas = document["components"]["schemas"]
+    assert {"ParagraphBlock", "EmbedBlock", "PhotoBlock", "BlogCreate", "EntryPatch"} <= set(schemas)
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_swagger_ui_is_served_at_docs(api: Any) -> None:
+    response = api.request("GET", "/docs", role=None)
+
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "swagger" in response.body.lower()
+    assert "/blogs/{blog_id}/entries" in response.body
+
+
+def _seed_sample_ids(store: Any, content_table: Any, tables: dict[str, str]) -> None:
+    """The sample events name fixed ids, slugs and keys: start each test from none of them."""
+    from datetime import UTC, datetime
+
+    import boto3
+
+    for key in [
+        ("BLOG#" + SAMPLE_BLOG_ID, "BLOG"),
+        ("SLUG#sample-blog", "SLUG"),
+        ("SLUG#harbour-city-marathon", "SLUG"),
+    ]:
+        content_table.delete_item(Key={"PK": key[0], "SK": key[1]})
+    for item in content_table.scan(
+        FilterExpression="slug = :s", ExpressionAttributeValues={":s": "harbour-city-marathon"}
+    )["Items"]:
+        content_table.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+    for item in content_table.query(
+        KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": "BLOG#" + SAMPLE_BLOG_ID}
+    )["Items"]:
+        content_table.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+    idempotency = boto3.resource("dynamodb").Table(tables["IdempotencyTable"])
+    for item in idempotency.scan()["Items"]:
+        idempotency.delete_item(Key={"id": item["id"]})
+    now = datetime.now(UTC)
+    author = Author(id="7d3c1f4e-0000-4000-8000-000000000001", name="Eda Harbour")
+    store.create_blog(
+        Blog(
+            id=SAMPLE_BLOG_ID,
+            slug="sample-blog",
+            title="Sample",
+            status=BlogStatus.DRAFT,
+            created_by=author,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+    )
+    store.create_entry(
+        SAMPLE_BLOG_ID,
+        lambda seq: Entry(
+            id=SAMPLE_ENTRY_ID,
+            blog_id=SAMPLE_BLOG_ID,
+            seq=seq,
+            status=EntryStatus.PUBLISHED,
+            title="Sample entry",
+            author=author,
+            created_at=now,
+            published_at=now,
+            version=1,
+        ),
+    )
+
+
+def test_every_sample_event_works_against_the_handler(
+    api: Any, store: Any, sample_event: Any, content_table: Any, tables: dict[str, str]
+) -> None:
+    # Given the blog and entry that the sample events name
+    _seed_sample_ids(store, content_table, tables)
+
+    expected = [
+        ("health", 200),
+        ("openapi", 200),
+        ("create-blog", 201),
+        ("list-blogs", 200),
+        ("get-blog", 200),
+        ("update-blog", 200),
+        ("create-entry", 201),
+        ("list-entries", 200),
+        ("get-entry", 200),
+        ("update-entry", 200),
+        ("delete-entry", 200),
+    ]
+    # When each is sent as API Gateway would, then each gets its documented status
+    for name, status in expected:
+        response = api.invoke(sample_event(name))
+        assert response.status == status, (name, response.body)
+    # And the blog can be deleted with the sample event once it has ended and been archived
+    for version, status in ((2, "ended"), (3, "archived")):
+        api.request(
+            "PATCH", f"/blogs/{SAMPLE_BLOG_ID}", {"status": status}, headers={"If-Match": f'"{version}"'}
+        )
+    assert api.invoke(sample_event("delete-blog")).status == 204
+
+
+@pytest.mark.parametrize("name", ["create-blog", "create-entry"])
+def test_sample_create_events_replay_under_their_idempotency_key(
+    api: Any, store: Any, sample_event: Any, content_table: Any, tables: dict[str, str], name: str
+) -> None:
+    _seed_sample_ids(store, content_table, tables)
+
+    first = api.invoke(sample_event(name))
+    second = api.invoke(sample_event(name))
+
+    assert first.status == 201
+    assert second.body == first.body

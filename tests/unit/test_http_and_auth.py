@@ -1,0 +1,177 @@
+"""If-Match parsing, the request envelope, groups from claims, cursors: pure functions, no AWS."""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from liveblog.api.http import parse_if_match, screen_envelope
+from liveblog.errors import (
+    InvalidCursorError,
+    PayloadTooLargeError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+    UnauthorizedError,
+    UnprocessableError,
+    UnsupportedMediaTypeError,
+)
+from liveblog.logic.auth import parse_groups, principal_from_claims
+from liveblog.logic.entries import resolve_publication
+from liveblog.models import EntryStatus
+from liveblog.storage.cursor import decode_cursor, encode_cursor
+
+
+@pytest.mark.parametrize(("header", "version"), [('"3"', 3), ("3", 3), ('W/"12"', 12), (' "7" ', 7)])
+def test_if_match_names_a_version(header: str, version: int) -> None:
+    assert parse_if_match(header) == version
+
+
+@pytest.mark.parametrize("header", [None, "", "  ", "*"])
+def test_if_match_missing_or_wildcard_is_428(header: str | None) -> None:
+    with pytest.raises(PreconditionRequiredError):
+        parse_if_match(header)
+
+
+@pytest.mark.parametrize("header", ['"abc"', '"-1"', '"1.5"', '"9999999999999"'])
+def test_if_match_that_cannot_be_ours_is_412(header: str) -> None:
+    with pytest.raises(PreconditionFailedError):
+        parse_if_match(header)
+
+
+def event(
+    body: str | None, content_type: str | None = "application/json", base64_encoded: bool = False
+) -> dict:
+    headers = {"content-type": content_type} if content_type else {}
+    return {"body": body, "headers": headers, "isBase64Encoded": base64_encoded}
+
+
+def test_envelope_accepts_json_and_bodiless_requests() -> None:
+    screen_envelope(event('{"a": 1}'), 1024)
+    screen_envelope(event('{"a": 1}', "application/json; charset=utf-8"), 1024)
+    screen_envelope(event(None, None), 1024)
+
+
+def test_envelope_counts_bytes_not_characters() -> None:
+    with pytest.raises(PayloadTooLargeError, match="1024"):
+        screen_envelope(event('"' + "é" * 600 + '"'), 1024)
+
+
+def test_envelope_counts_base64_bodies_decoded() -> None:
+    encoded = base64.b64encode(b"x" * 2000).decode()
+    with pytest.raises(PayloadTooLargeError):
+        screen_envelope(event(encoded, base64_encoded=True), 1024)
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
+def test_envelope_refuses_bodies_that_are_not_json(content_type: str | None) -> None:
+    with pytest.raises(UnsupportedMediaTypeError):
+        screen_envelope(event("{}", content_type), 1024)
+
+
+@pytest.mark.parametrize(
+    ("claim", "groups"),
+    [
+        ("[editors]", {"editors"}),
+        ("[editors contributors]", {"editors", "contributors"}),
+        (["contributors"], {"contributors"}),
+        ("editors,contributors", {"editors", "contributors"}),
+        ("[]", set()),
+        (None, set()),
+    ],
+)
+def test_groups_claim_in_every_shape_api_gateway_sends(claim: object, groups: set[str]) -> None:
+    assert parse_groups(claim) == groups
+
+
+def test_principal_needs_a_subject_and_prefers_the_display_name() -> None:
+    with pytest.raises(UnauthorizedError):
+        principal_from_claims({})
+    with pytest.raises(UnauthorizedError):
+        principal_from_claims(None)
+    editor = principal_from_claims(
+        {"sub": "u1", "name": "Eda Harbour", "cognito:username": "eda", "cognito:groups": "[editors]"}
+    )
+    assert editor.is_editor
+    assert editor.author.name == "Eda Harbour"
+    assert principal_from_claims({"sub": "u2", "cognito:username": "sam"}).name == "sam"
+    assert not principal_from_claims({"sub": "u3"}).is_member
+
+
+NOW = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("requested", "publish_at", "expected"),
+    [
+        (EntryStatus.DRAFT, None, (EntryStatus.DRAFT, None, None)),
+        (EntryStatus.DRAFT, NOW + timedelta(hours=1), (EntryStatus.DRAFT, NOW + timedelta(hours=1), None)),
+        (EntryStatus.PUBLISHED, None, (EntryStatus.PUBLISHED, None, NOW)),
+        (
+            EntryStatus.PUBLISHED,
+            NOW + timedelta(hours=1),
+            (EntryStatus.SCHEDULED, NOW + timedelta(hours=1), None),
+        ),
+        (EntryStatus.PUBLISHED, NOW - timedelta(hours=1), (EntryStatus.PUBLISHED, None, NOW)),
+        (
+            EntryStatus.SCHEDULED,
+            NOW + timedelta(minutes=5),
+            (EntryStatus.SCHEDULED, NOW + timedelta(minutes=5), None),
+        ),
+        (EntryStatus.SCHEDULED, NOW - timedelta(minutes=5), (EntryStatus.PUBLISHED, None, NOW)),
+    ],
+)
+def test_what_an_editor_asks_for_and_what_they_get(
+    requested: EntryStatus, publish_at: datetime | None, expected: tuple
+) -> None:
+    assert resolve_publication(requested, publish_at, None, NOW) == expected
+
+
+def test_republishing_keeps_the_first_publication_time() -> None:
+    earlier = NOW - timedelta(hours=2)
+    assert resolve_publication(EntryStatus.PUBLISHED, None, earlier, NOW) == (
+        EntryStatus.PUBLISHED,
+        None,
+        earlier,
+    )
+
+
+def test_scheduling_without_a_time_is_refused() -> None:
+    with pytest.raises(UnprocessableError):
+        resolve_publication(EntryStatus.SCHEDULED, None, None, NOW)
+
+
+KEYS = frozenset({"PK", "SK"})
+
+
+def test_cursors_round_trip_and_are_opaque() -> None:
+    key = {"PK": "BLOG#01JDQ5V7Z8YB6T3M2W4K9C1E0F", "SK": "ENTRY#01JDQ6A3R4S5T6V7W8X9Y0Z1AB"}
+    cursor = encode_cursor(key)
+    assert cursor
+    assert "BLOG#" not in cursor
+    assert "=" not in cursor
+    assert decode_cursor(cursor, {"PK": key["PK"]}, KEYS) == key
+    assert encode_cursor(None) is None
+    assert decode_cursor(None, {}, KEYS) is None
+
+
+def _forge(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "%%%",
+        _forge([1, 2]),
+        _forge({"PK": "BLOG#other", "SK": "ENTRY#x"}),
+        _forge({"PK": "BLOG#mine"}),
+        _forge({"PK": "BLOG#mine", "SK": "ENTRY#x", "extra": "y"}),
+        _forge({"PK": "BLOG#mine", "SK": 5}),
+        base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+    ],
+)
+def test_forged_or_foreign_cursors_are_refused(cursor: str) -> None:
+    with pytest.raises(InvalidCursorError):
+        decode_cursor(cursor, {"PK": "BLOG#mine"}, KEYS)
