@@ -66,16 +66,16 @@ class Services:
 
 @lru_cache(maxsize=1)
 def services() -> Services:
-    return Services(AdminApiSettings())  # type: ignore[call-arg]
+    return Services(AdminApiSettings())
 
 
 def actor() -> Principal:
-    authorizer = app.current_event.get("requestContext", {}).get("authorizer") or {}
+    authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
     return principal_from_claims((authorizer.get("jwt") or {}).get("claims"))
 
 
 def base_path() -> str:
-    stage = app.current_event.get("requestContext", {}).get("stage", "$default")
+    stage = app.current_event.raw_event.get("requestContext", {}).get("stage", "$default")
     return "" if stage == "$default" else f"/{stage}"
 
 

@@ -226,30 +226,29 @@ class ContentStore:
     def _move_slug(self, blog: Blog, previous_slug: str, update: dict[str, Any]) -> None:
         try:
             with _translated_errors():
-                self._client.transact_write_items(
-                    TransactItems=[
-                        {"Update": update},
-                        {
-                            "Delete": {
-                                "TableName": self.table_name,
-                                "Key": _slug_key(previous_slug),
-                                "ConditionExpression": "blog_id = :id",
-                                "ExpressionAttributeValues": {":id": {"S": blog.id}},
-                            }
-                        },
-                        {
-                            "Put": {
-                                "TableName": self.table_name,
-                                "Item": {
-                                    **_slug_key(blog.slug),
-                                    "blog_id": {"S": blog.id},
-                                    "type": {"S": "slug"},
-                                },
-                                "ConditionExpression": "attribute_not_exists(PK)",
-                            }
-                        },
-                    ]
-                )
+                transaction: list[Any] = [
+                    {"Update": update},
+                    {
+                        "Delete": {
+                            "TableName": self.table_name,
+                            "Key": _slug_key(previous_slug),
+                            "ConditionExpression": "blog_id = :id",
+                            "ExpressionAttributeValues": {":id": {"S": blog.id}},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": {
+                                **_slug_key(blog.slug),
+                                "blog_id": {"S": blog.id},
+                                "type": {"S": "slug"},
+                            },
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                ]
+                self._client.transact_write_items(TransactItems=transaction)
         except ClientError as exc:
             codes = _cancellation_codes(exc)
             if codes and codes[0] == "ConditionalCheckFailed":
@@ -418,7 +417,8 @@ class ContentStore:
                 )
             for item in response.get("Responses", {}).get(self.table_name, []):
                 found[item["SK"]["S"]] = item
-            keys = response.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
+            unprocessed: dict[str, Any] = dict(response.get("UnprocessedKeys") or {})
+            keys = unprocessed.get(self.table_name, {}).get("Keys", [])
             if not keys:
                 break
             time.sleep(min(0.02 * 2**attempt, 0.5))
@@ -435,23 +435,20 @@ class ContentStore:
         self, entry: Entry, expected_version: int, expected_status: EntryStatus | None = None
     ) -> Entry:
         """Replace the entry if it is still at `expected_version` (and, if given, in `expected_status`)."""
-        condition = "attribute_exists(PK) AND version = :expected"
-        values: dict[str, Any] = {":expected": {"N": str(expected_version)}}
-        names: dict[str, str] = {}
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Item": {**_serialize(_entry_item(entry)), **_entry_key(entry.blog_id, entry.id)},
+            "ConditionExpression": "attribute_exists(PK) AND version = :expected",
+            "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
         if expected_status is not None:
-            condition += " AND #status = :status"
-            values[":status"] = {"S": expected_status}
-            names["#status"] = "status"
+            request["ConditionExpression"] += " AND #status = :status"
+            request["ExpressionAttributeValues"][":status"] = {"S": expected_status}
+            request["ExpressionAttributeNames"] = {"#status": "status"}
         try:
             with _translated_errors():
-                self._client.put_item(
-                    TableName=self.table_name,
-                    Item={**_serialize(_entry_item(entry)), **_entry_key(entry.blog_id, entry.id)},
-                    ConditionExpression=condition,
-                    ExpressionAttributeValues=values,
-                    **({"ExpressionAttributeNames": names} if names else {}),
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
+                self._client.put_item(**request)
         except ClientError as exc:
             self._raise_version_failure(exc, entry.id, bool(exc.response.get("Item")), kind="entry")
             raise
