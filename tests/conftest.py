@@ -24,9 +24,11 @@ os.environ.pop("AWS_PROFILE", None)
 
 import boto3
 import pytest
-from liveblog_local.functions import load_handler
-from liveblog_local.template import create_tables, function_environment
 from moto import mock_aws
+
+from liveblog_local.functions import load_handler
+from liveblog_local.moto_locks import serialize_dynamodb
+from liveblog_local.template import create_tables, function_environment
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS = REPO / "events"
@@ -137,6 +139,7 @@ class AdminApi:
 @pytest.fixture(scope="session")
 def session_tables() -> Iterator[dict[str, str]]:
     """moto for the whole session, with the tables template.yaml defines and the admin function's env."""
+    serialize_dynamodb()  # real DynamoDB is atomic per item; moto is not without this
     with mock_aws():
         names = create_tables(boto3.client("dynamodb"))
         patch = pytest.MonkeyPatch()

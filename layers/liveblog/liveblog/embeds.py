@@ -1,6 +1,12 @@
 """Embeds come only from an allowlist of providers (settings: LIVEBLOG_EMBED_HOSTS)."""
 
+import re
 from urllib.parse import urlsplit
+
+# Anything outside this (a backslash, a percent-escape) is read differently by browsers than by
+# urlsplit, which is how "https://evil.example\\.youtube.com" would pass as YouTube.
+_PLAIN_HOST = re.compile(r"^[a-z0-9.-]+$")
+_PLAIN_AUTHORITY = re.compile(r"^[A-Za-z0-9.\-:]+$")
 
 PROVIDER_NAMES = {
     "youtube.com": "youtube",
@@ -17,11 +23,13 @@ PROVIDER_NAMES = {
 def embed_provider(url: str, allowed_hosts: tuple[str, ...]) -> str:
     """The provider name for an embed URL, or ValueError saying why the URL is refused."""
     parts = urlsplit(url)
-    if parts.scheme != "https":
+    if parts.scheme.lower() != "https":
         raise ValueError("embed URLs must use https")
     if parts.username or parts.password or parts.port not in (None, 443):
         raise ValueError("embed URLs may not carry credentials or a port")
     host = (parts.hostname or "").lower().rstrip(".")
+    if not _PLAIN_AUTHORITY.match(parts.netloc) or not _PLAIN_HOST.match(host):
+        raise ValueError("embed URLs must name a plain host such as www.youtube.com")
     for allowed in allowed_hosts:
         if host == allowed or host.endswith("." + allowed):
             return PROVIDER_NAMES.get(allowed, allowed)

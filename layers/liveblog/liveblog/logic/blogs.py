@@ -17,7 +17,7 @@ def create_blog(store: ContentStore, actor: Principal, request: BlogCreate) -> B
     blog = Blog(
         id=new_id(),
         **request.model_dump(exclude={"status"}),
-        status=request.status,
+        status=BlogStatus(request.status),
         coverage_start_at=now if request.status == BlogStatus.LIVE else None,
         created_by=actor.author,
         created_at=now,

@@ -39,7 +39,9 @@ def create_entry(store: ContentStore, actor: Principal, blog_id: str, request: E
     if not actor.is_editor and request.status != EntryStatus.DRAFT:
         raise ForbiddenError("contributors create drafts; an editor publishes them")
     now = clock.utcnow()
-    status, publish_at, published_at = resolve_publication(request.status, request.publish_at, None, now)
+    status, publish_at, published_at = resolve_publication(
+        EntryStatus(request.status), request.publish_at, None, now
+    )
     entry_id = new_id()
 
     def build(seq: int) -> Entry:
@@ -99,7 +101,7 @@ def update_entry(
     check_version(current.version, if_match, "entry")
     _check_writable(actor, blog, current, "edit")
     changes: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set}
-    requested = changes.pop("status", None)
+    requested = EntryStatus(changes.pop("status")) if "status" in changes else None
     if not actor.is_editor and requested not in (None, EntryStatus.DRAFT):
         raise ForbiddenError("contributors cannot publish or schedule; an editor does")
     now = clock.utcnow()

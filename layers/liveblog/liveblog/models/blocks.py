@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, Field, StrictBool, ValidationInfo, model_validator
 
 from liveblog.embeds import embed_provider
 from liveblog.models.common import AltText, Caption, PhotoId, QuoteText, ShortText, StrictModel, is_trusted
@@ -14,14 +14,20 @@ MAX_LIST_ITEMS = 50
 
 
 def _sanitized(value: str, info: ValidationInfo) -> str:
-    return value if is_trusted(info) else sanitize_inline_html(value)
+    if is_trusted(info):
+        return value
+    # The limit applies to what the editor sent: cleaning adds rel="…" and escapes, so stored
+    # HTML may be longer, and must still read back.
+    if len(value) > MAX_INLINE_HTML:
+        raise ValueError(f"at most {MAX_INLINE_HTML} characters of HTML, not {len(value)}")
+    return sanitize_inline_html(value)
 
 
 InlineHtml = Annotated[
     str,
     Field(
         min_length=1,
-        max_length=MAX_INLINE_HTML,
+        json_schema_extra={"maxLength": MAX_INLINE_HTML},
         description="Inline HTML: b, strong, i, em, br and a[href] (http, https, mailto). "
         "Other formatting is stripped; scripts, event handlers and other link schemes are refused.",
     ),
@@ -48,7 +54,7 @@ class QuoteBlock(StrictModel):
 
 class ListBlock(StrictModel):
     type: Literal["list"]
-    ordered: bool = False
+    ordered: StrictBool = False
     items: Annotated[list[InlineHtml], Field(min_length=1, max_length=MAX_LIST_ITEMS)]
 
 

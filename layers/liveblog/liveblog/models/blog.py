@@ -70,8 +70,8 @@ class BlogCreate(StrictModel):
     key_points: KeyPoints = Field(default_factory=list)
     language: LanguageTag = "en"
     time_zone: TimeZoneName = "UTC"
-    status: Literal[BlogStatus.DRAFT, BlogStatus.LIVE] = Field(
-        default=BlogStatus.DRAFT, description="Start as a draft, or go live at once"
+    status: Literal["draft", "live"] = Field(
+        default="draft", description="Start as a draft, or go live at once"
     )
 
 

@@ -17,7 +17,7 @@ from pydantic import (
 
 ULID_PATTERN = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
-_MANY_LINES = r"^[^\x00-\x09\x0b-\x1f\x7f]*$"
+_MANY_LINES = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f]*$"  # newlines and CR LF pasted from Windows
 
 
 def is_trusted(info: ValidationInfo) -> bool:

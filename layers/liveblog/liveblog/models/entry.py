@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictBool, model_validator
 
 from liveblog.models.blocks import Block, text_size
 from liveblog.models.common import Author, BlogId, EntryId, ShortText, StrictModel, UtcDateTime, Version
@@ -20,7 +20,7 @@ class EntryStatus(StrEnum):
     DELETED = "deleted"
 
 
-RequestedStatus = Literal[EntryStatus.DRAFT, EntryStatus.SCHEDULED, EntryStatus.PUBLISHED]
+RequestedStatus = Literal["draft", "scheduled", "published"]
 Blocks = Annotated[list[Block], Field(max_length=MAX_BLOCKS)]
 
 
@@ -54,9 +54,9 @@ def _check_content(title: str | None, blocks: list[Block] | None) -> None:
 class EntryCreate(StrictModel):
     title: ShortText | None = None
     blocks: Blocks = Field(default_factory=list)
-    key_event: bool = False
+    key_event: StrictBool = False
     status: RequestedStatus = Field(
-        default=EntryStatus.DRAFT,
+        default="draft",
         description="published goes out now, or at publish_at if that is in the future (then: scheduled)",
     )
     publish_at: UtcDateTime | None = None
@@ -76,7 +76,7 @@ class EntryPatch(StrictModel):
 
     title: ShortText | None = None
     blocks: Blocks | None = None
-    key_event: bool | None = None
+    key_event: StrictBool | None = None
     status: RequestedStatus | None = None
     publish_at: UtcDateTime | None = None
 
