@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from liveblog.api.admin import app
 from liveblog.observability import logger, metrics, tracer
 

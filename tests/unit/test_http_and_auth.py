@@ -5,6 +5,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from liveblog.api.http import parse_if_match, screen_envelope
 from liveblog.errors import (
     InvalidCursorError,

@@ -25,7 +25,11 @@ def embed_provider(url: str, allowed_hosts: tuple[str, ...]) -> str:
     parts = urlsplit(url)
     if parts.scheme.lower() != "https":
         raise ValueError("embed URLs must use https")
-    if parts.username or parts.password or parts.port not in (None, 443):
+    try:
+        port = parts.port
+    except ValueError as exc:  # urlsplit refuses a malformed port only when asked for it
+        raise ValueError("embed URLs may not carry credentials or a port") from exc
+    if parts.username or parts.password or port not in (None, 443):
         raise ValueError("embed URLs may not carry credentials or a port")
     host = (parts.hostname or "").lower().rstrip(".")
     if not _PLAIN_AUTHORITY.match(parts.netloc) or not _PLAIN_HOST.match(host):
@@ -33,6 +37,4 @@ def embed_provider(url: str, allowed_hosts: tuple[str, ...]) -> str:
     for allowed in allowed_hosts:
         if host == allowed or host.endswith("." + allowed):
             return PROVIDER_NAMES.get(allowed, allowed)
-    raise ValueError(
-        f"embeds from {host or 'this URL'!r} are not allowed; allowed: {', '.join(allowed_hosts)}"
-    )
+    raise ValueError(f"embeds from {host!r} are not allowed; allowed: {', '.join(allowed_hosts)}")

@@ -1,0 +1,91 @@
+"""The local stack (`python -m liveblog_local dev`, what `make dev` runs) as a subprocess on free ports."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalStack:
+    api: str
+    aws: str
+    process: subprocess.Popen[str]
+    log: Path
+
+    def token(self, role: str = "editor") -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "liveblog_local", "token", "--role", role],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+            timeout=60,
+        )
+        return result.stdout.strip()
+
+    def session(self, role: str = "editor") -> requests.Session:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {self.token(role)}"
+        return session
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    api_port, aws_port = free_port(), free_port()
+    log = tmp_path_factory.mktemp("stack") / "dev.log"
+    env = {
+        **os.environ,
+        "LIVEBLOG_API_PORT": str(api_port),
+        "LIVEBLOG_AWS_PORT": str(aws_port),
+        "LIVEBLOG_SCHEDULER_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for name in ("AWS_ENDPOINT_URL", "LIVEBLOG_TABLE_NAME", "LIVEBLOG_IDEMPOTENCY_TABLE_NAME"):
+        env.pop(name, None)
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "liveblog_local", "dev"],
+            cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    local = LocalStack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", process, log)
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"the local stack exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if requests.get(f"{local.api}/health", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the local stack did not answer within 60 s:\n{log.read_text()}")
+        time.sleep(0.2)
+    yield local
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail(f"the local stack did not stop on Ctrl-C within 15 s:\n{log.read_text()}")

@@ -1,0 +1,194 @@
+"""The local stack over real HTTP, as an editor with curl or a newsroom tool would use it."""
+
+import os
+import re
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import boto3
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_public_routes_and_the_authorizer(stack: Any) -> None:
+    assert requests.get(f"{stack.api}/health", timeout=5).json()["status"] == "ok"
+    assert (
+        requests.get(f"{stack.api}/openapi.json", timeout=5).json()["info"]["title"] == "Liveblog admin API"
+    )
+    assert "swagger" in requests.get(f"{stack.api}/docs", timeout=5).text.lower()
+
+    # No token, a garbage token, and a token signed by another key are stopped before the handler
+    assert requests.get(f"{stack.api}/blogs", timeout=5).status_code == 401
+    bad = requests.get(f"{stack.api}/blogs", headers={"Authorization": "Bearer not.a.jwt"}, timeout=5)
+    assert bad.status_code == 401
+    assert bad.json() == {"message": "Unauthorized"}
+
+
+def test_an_editor_runs_a_live_blog_over_http(stack: Any) -> None:
+    editor = stack.session("editor")
+    api = stack.api
+    slug = f"harbour-marathon-{uuid4().hex[:8]}"
+
+    # Create a blog and go live
+    created = editor.post(f"{api}/blogs", json={"slug": slug, "title": "Harbour City Marathon"}, timeout=5)
+    assert created.status_code == 201, created.text
+    blog = created.json()
+    assert created.headers["Location"] == f"/blogs/{blog['id']}"
+    assert created.headers["ETag"] == '"1"'
+    live = editor.patch(
+        f"{api}/blogs/{blog['id']}", json={"status": "live"}, headers={"If-Match": '"1"'}, timeout=5
+    )
+    assert live.status_code == 200
+    assert live.json()["status"] == "live"
+
+    # Post twelve entries and page through them newest first
+    for n in range(12):
+        response = editor.post(
+            f"{api}/blogs/{blog['id']}/entries",
+            json={
+                "title": f"Kilometre {n * 3}",
+                "status": "published",
+                "blocks": [{"type": "paragraph", "html": f"Split <b>{n}</b>"}],
+            },
+            timeout=5,
+        )
+        assert response.status_code == 201, response.text
+    seen, cursor = [], None
+    while True:
+        params = {"limit": "5", **({"cursor": cursor} if cursor else {})}
+        page = editor.get(f"{api}/blogs/{blog['id']}/entries", params=params, timeout=5).json()
+        seen += [entry["seq"] for entry in page["items"]]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    assert seen == list(range(12, 0, -1))
+
+    # Edit with If-Match; the same If-Match again conflicts
+    entry_url = (
+        f"{api}/blogs/{blog['id']}/entries/"
+        + editor.get(f"{api}/blogs/{blog['id']}/entries", params={"limit": "1"}, timeout=5).json()["items"][
+            0
+        ]["id"]
+    )
+    edited = editor.patch(
+        entry_url,
+        json={"title": "Kilometre 33: the leaders break away"},
+        headers={"If-Match": '"1"'},
+        timeout=5,
+    )
+    assert edited.status_code == 200
+    assert edited.headers["ETag"] == '"2"'
+    assert edited.json()["updated_at"]
+    stale = editor.patch(entry_url, json={"title": "Lost"}, headers={"If-Match": '"1"'}, timeout=5)
+    assert stale.status_code == 412
+    assert stale.json()["error"]["details"] == {"current_version": 2}
+
+    # Delete it: a tombstone remains
+    deleted = editor.delete(entry_url, headers={"If-Match": '"2"'}, timeout=5)
+    assert deleted.status_code == 200
+    assert editor.get(entry_url, timeout=5).json()["status"] == "deleted"
+
+
+def test_contributors_draft_but_cannot_publish(stack: Any) -> None:
+    editor, contributor = stack.session("editor"), stack.session("contributor")
+    blog = editor.post(
+        f"{stack.api}/blogs", json={"slug": f"storm-{uuid4().hex[:8]}", "title": "Storm"}, timeout=5
+    ).json()
+    entries = f"{stack.api}/blogs/{blog['id']}/entries"
+
+    assert (
+        contributor.post(entries, json={"title": "Scoop", "status": "published"}, timeout=5).status_code
+        == 403
+    )
+    draft = contributor.post(entries, json={"title": "Scoop"}, timeout=5)
+    assert draft.status_code == 201
+    assert draft.json()["author"]["id"] == "local-contributor"
+
+
+def test_twenty_concurrent_patches_over_http_have_one_winner(stack: Any) -> None:
+    editor = stack.session("editor")
+    blog = editor.post(
+        f"{stack.api}/blogs", json={"slug": f"race-{uuid4().hex[:8]}", "title": "Race"}, timeout=5
+    ).json()
+    url = f"{stack.api}/blogs/{blog['id']}"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(
+            pool.map(
+                lambda n: (
+                    editor.patch(
+                        url, json={"summary": f"take {n}"}, headers={"If-Match": '"1"'}, timeout=10
+                    ).status_code
+                ),
+                range(20),
+            )
+        )
+
+    assert sorted(statuses) == [200] + [412] * 19
+    assert editor.get(url, timeout=5).json()["version"] == 2
+
+
+def test_the_scheduler_publishes_on_time_locally(stack: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    editor = stack.session("editor")
+    blog = editor.post(
+        f"{stack.api}/blogs", json={"slug": f"briefing-{uuid4().hex[:8]}", "title": "Briefing"}, timeout=5
+    ).json()
+    at = datetime.now(UTC) + timedelta(seconds=2)
+    entry = editor.post(
+        f"{stack.api}/blogs/{blog['id']}/entries",
+        json={"title": "Mayor speaks", "status": "published", "publish_at": at.isoformat()},
+        timeout=5,
+    ).json()
+    assert entry["status"] == "scheduled"
+
+    deadline = time.monotonic() + 15
+    url = f"{stack.api}/blogs/{blog['id']}/entries/{entry['id']}"
+    while editor.get(url, timeout=5).json()["status"] != "published":
+        assert time.monotonic() < deadline, "the local scheduler did not publish the entry"
+        time.sleep(0.5)
+
+
+def test_the_aws_endpoint_is_inspectable_with_boto3(stack: Any) -> None:
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.aws,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    assert {"ContentTable", "IdempotencyTable"} <= set(client.list_tables()["TableNames"])
+
+
+def test_the_readme_walkthrough_works_as_pasted(stack: Any) -> None:
+    readme = (REPO / "README.md").read_text()
+    walkthrough = re.search(r"## Try it.*?```sh\n(.*?)```", readme, re.S)
+    assert walkthrough, "README has no walk-through"
+    script = walkthrough.group(1).replace("http://127.0.0.1:3000", stack.api)
+    env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}"}
+
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert '"status":"live"' in out
+    assert '"title":"Winds reach 120 km/h at the harbour"' in out
+    assert '"code":"version_mismatch"' in out
+    assert '"code":"validation_failed"' in out
+    assert "img" in out
+    assert '"status":"scheduled"' in out
