@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+
 from liveblog import clock
 from liveblog.logic.entries import publish_due_entries
 

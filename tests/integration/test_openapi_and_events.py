@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+
 from liveblog.models import Blog, BlogStatus, Entry, EntryStatus
 from liveblog.models.common import Author
 

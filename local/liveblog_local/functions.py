@@ -1,0 +1,95 @@
+"""Load Lambda handlers from functions/<name>/app.py and invoke them as Lambda would."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from liveblog_local import FUNCTIONS_DIR, LOCAL_ACCOUNT_ID, LOCAL_REGION
+
+Handler = Callable[[Any, Any], Any]
+
+_load_lock = threading.Lock()
+
+
+def load_module(name: str, functions_dir: Path = FUNCTIONS_DIR) -> ModuleType:
+    """functions/<name>/app.py as module "<name>_app", imported once per process like a warm Lambda.
+
+    Function directories are not packages and every one holds an app.py, so each is loaded
+    from its file under its own module name. Import it only after the environment is set:
+    handlers read their settings at import (cold start).
+    """
+    module_name = f"{name}_app"
+    with _load_lock:
+        if module_name in sys.modules:
+            return sys.modules[module_name]
+        path = functions_dir / name / "app.py"
+        if not path.is_file():
+            raise FileNotFoundError(f"no handler module at {path}")
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+        return module
+
+
+def load_handler(
+    name: str, attribute: str = "lambda_handler", functions_dir: Path = FUNCTIONS_DIR
+) -> Handler:
+    handler: Handler = getattr(load_module(name, functions_dir), attribute)
+    return handler
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context object that Powertools and handlers read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    timeout_seconds: int = 10
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    region: str = LOCAL_REGION
+    account_id: str = LOCAL_ACCOUNT_ID
+    _deadline: float = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_seconds
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return f"{time.strftime('%Y/%m/%d')}/[{self.function_version}]local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def lambda_context(
+    function_name: str, memory_limit_in_mb: int = 512, timeout_seconds: int = 10
+) -> LambdaContext:
+    """A fresh context per invocation: each gets its own request id and deadline."""
+    return LambdaContext(
+        function_name=function_name, memory_limit_in_mb=memory_limit_in_mb, timeout_seconds=timeout_seconds
+    )

@@ -1,0 +1,228 @@
+"""The local stack's services, started in order and stopped in reverse.
+
+Each service is an object with `name`, `start()` and `stop()`; adding one (a stream
+poller, a CDN server) is one more entry in `LocalStack.services`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from liveblog_local import LOCAL_ACCOUNT_ID, LOCAL_REGION, TEMPLATE_PATH
+from liveblog_local.functions import Handler, lambda_context
+from liveblog_local.template import LOCAL_STACK_NAME, LocalTemplate
+
+log = logging.getLogger("liveblog_local")
+
+
+class Service(Protocol):
+    name: str
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    api: int = 3000
+    aws: int = 5000
+
+    @classmethod
+    def from_environment(cls) -> Ports:
+        return cls(
+            api=int(os.environ.get("LIVEBLOG_API_PORT", cls.api)),
+            aws=int(os.environ.get("LIVEBLOG_AWS_PORT", cls.aws)),
+        )
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    # moto's server waits forever for a bind that failed in its thread; fail here instead.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SystemExit(f"{host}:{port} is in use ({exc.strerror}); set another port and retry") from exc
+
+
+def configure_aws_environment(aws_port: int) -> None:
+    """Point every boto3 client in this process at moto, never at a real account.
+
+    Must run before any handler is imported or client made: both read the environment once.
+    """
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        AWS_ENDPOINT_URL=f"http://127.0.0.1:{aws_port}",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",  # noqa: S106 - moto's documented dummy credentials
+        AWS_DEFAULT_REGION=LOCAL_REGION,
+        AWS_REGION=LOCAL_REGION,
+        # No X-Ray daemon locally, and EMF metric blobs on stdout would bury the request log.
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_METRICS_DISABLED="true",
+    )
+
+
+class MotoService:
+    """moto's server: the AWS endpoint for the handlers, boto3 and the aws CLI."""
+
+    name = "aws"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 5000) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self.url = f"http://{host}:{port}"
+        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+def scheduled_event(rule_name: str) -> dict[str, Any]:
+    """The event an EventBridge schedule rule delivers (see events/scheduler-tick.json)."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": LOCAL_ACCOUNT_ID,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": LOCAL_REGION,
+        "resources": [f"arn:aws:events:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:rule/{rule_name}"],
+        "detail": {},
+    }
+
+
+@dataclass
+class PeriodicInvoker:
+    """Invokes a handler every `interval` seconds, as a schedule rule would (one run at a time)."""
+
+    name: str
+    handler: Handler
+    make_event: Callable[[], dict[str, Any]]
+    interval: float
+    function_name: str
+    _stopping: threading.Event = field(default_factory=threading.Event, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.interval):
+            try:
+                result = self.handler(self.make_event(), lambda_context(self.function_name))
+            except Exception:
+                log.exception("%s failed", self.function_name)
+            else:
+                if result:
+                    log.debug("%s -> %s", self.function_name, result)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+
+
+@dataclass
+class LocalStack:
+    services: list[Service] = field(default_factory=list)
+
+    def add(self, service: Service) -> Service:
+        """Start a service and keep it for stop(), which stops services in reverse order."""
+        service.start()
+        self.services.append(service)
+        return service
+
+    def stop(self) -> None:
+        while self.services:
+            service = self.services.pop()
+            started = time.perf_counter()
+            try:
+                service.stop()
+                log.debug("stopped %s in %.2fs", service.name, time.perf_counter() - started)
+            except Exception:
+                log.exception("stopping %s failed", service.name)
+
+
+@dataclass(frozen=True)
+class DevStackInfo:
+    api_url: str
+    aws_url: str
+    tables: dict[str, str]
+
+
+# The functions `make dev` runs, by template logical id -> functions/<dir>.
+DEV_FUNCTIONS = {"AdminApiFunction": "admin_api", "SchedulerFunction": "scheduler"}
+
+
+def _function_setting(template: LocalTemplate, logical_id: str, name: str, default: int) -> int:
+    own = template.resources[logical_id].get("Properties", {}).get(name)
+    if own is None:
+        own = template.document.get("Globals", {}).get("Function", {}).get(name, default)
+    return int(template.resolve(own))
+
+
+def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -> DevStackInfo:
+    """Start moto, create the tables, then serve the admin API and run the scheduler, all from the template."""
+    import boto3
+
+    from liveblog_local.functions import load_handler
+    from liveblog_local.gateway import GatewayServer, HttpApiGateway
+    from liveblog_local.moto_locks import serialize_dynamodb
+    from liveblog_local.template import create_tables
+
+    for port in (ports.aws, ports.api):
+        ensure_port_free("127.0.0.1", port)
+    configure_aws_environment(ports.aws)
+    serialize_dynamodb()
+    moto = MotoService(port=ports.aws)
+    stack.add(moto)
+    tables = create_tables(boto3.client("dynamodb"), TEMPLATE_PATH)
+
+    template = LocalTemplate.load(TEMPLATE_PATH, names=tables)
+    # Both functions share this process, so their environments must agree where they overlap.
+    environment: dict[str, str] = {}
+    for logical_id in DEV_FUNCTIONS:
+        for name, value in template.function_environment(logical_id).items():
+            if environment.get(name, value) != value:
+                raise SystemExit(
+                    f"{logical_id} sets {name}={value!r}, another function sets {environment[name]!r}"
+                )
+            environment[name] = value
+    os.environ.update(environment)
+
+    gateway = HttpApiGateway(
+        handler=load_handler(DEV_FUNCTIONS["AdminApiFunction"]),
+        config=template.http_api("AdminApiFunction"),
+        function_name="AdminApiFunction",
+        memory_limit_in_mb=_function_setting(template, "AdminApiFunction", "MemorySize", 128),
+        timeout_seconds=_function_setting(template, "AdminApiFunction", "Timeout", 3),
+    )
+    api = GatewayServer(gateway, port=ports.api)
+    stack.add(api)
+    stack.add(
+        PeriodicInvoker(
+            name="scheduler",
+            handler=load_handler(DEV_FUNCTIONS["SchedulerFunction"]),
+            make_event=lambda: scheduled_event(f"{LOCAL_STACK_NAME}-SchedulerFunctionEveryMinute"),
+            interval=scheduler_seconds,
+            function_name="SchedulerFunction",
+        )
+    )
+    return DevStackInfo(api_url=api.url, aws_url=moto.url, tables=tables)

@@ -1,0 +1,380 @@
+"""Read template.yaml so local tables, routes and environments are the deployed ones.
+
+Tests and `make dev` build DynamoDB tables from the template's own resource properties,
+route requests by the template's HttpApi events and give handlers the environment the
+template gives the Lambda; nothing about the stack is written down twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from botocore.exceptions import ClientError
+
+from liveblog_local import LOCAL_ACCOUNT_ID, LOCAL_REGION, TEMPLATE_PATH
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+LOCAL_STACK_NAME = "liveblog-local"
+
+
+class TemplateError(Exception):
+    """The template holds something the local stack cannot reproduce."""
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """SafeLoader that reads CloudFormation short tags (!Ref, !Sub, ...) as their long form."""
+
+
+def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:  # pragma: no cover - yaml has no other node kinds
+        raise TemplateError(f"unexpected YAML node for !{tag_suffix}")
+    if tag_suffix in ("Ref", "Condition"):
+        return {tag_suffix: value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        # The short form is "Resource.Attribute"; only the first dot separates them.
+        value = value.split(".", 1)
+    return {f"Fn::{tag_suffix}": value}
+
+
+CloudFormationLoader.add_multi_constructor("!", _construct_intrinsic)
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as stream:
+        document = yaml.load(stream, Loader=CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
+    if not isinstance(document, dict) or "Resources" not in document:
+        raise TemplateError(f"{path} is not a CloudFormation template")
+    return document
+
+
+_NO_VALUE = object()
+_SUB_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    method: str
+    path: str
+    authorized: bool
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class CorsConfiguration:
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+
+@dataclass(frozen=True)
+class HttpApiConfig:
+    routes: tuple[HttpRoute, ...]
+    cors: CorsConfiguration | None = None
+
+
+@dataclass
+class LocalTemplate:
+    """The template with intrinsics resolved as the local stack deploys it.
+
+    Resources are named by their logical id unless `names` says otherwise, and
+    parameters take their Default unless `parameters` overrides them.
+    """
+
+    document: dict[str, Any]
+    names: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    region: str = LOCAL_REGION
+    account_id: str = LOCAL_ACCOUNT_ID
+
+    @classmethod
+    def load(cls, path: Path = TEMPLATE_PATH, **kwargs: Any) -> LocalTemplate:
+        return cls(load_template(path), **kwargs)
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        resources: dict[str, dict[str, Any]] = self.document["Resources"]
+        return resources
+
+    def resources_of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {lid: res for lid, res in self.resources.items() if res.get("Type") == resource_type}
+
+    def physical_name(self, logical_id: str) -> str:
+        return self.names.get(logical_id, logical_id)
+
+    def properties(self, logical_id: str) -> dict[str, Any]:
+        resolved = self.resolve(self.resources[logical_id].get("Properties", {}))
+        assert isinstance(resolved, dict)
+        return resolved
+
+    # ------------------------------------------------------------ functions
+
+    def function_environment(self, logical_id: str) -> dict[str, str]:
+        """Globals plus the function's own variables, resolved; the function's win, as in SAM."""
+        if self.resources.get(logical_id, {}).get("Type") != "AWS::Serverless::Function":
+            raise TemplateError(f"{logical_id} is not an AWS::Serverless::Function")
+        global_vars = self.document.get("Globals", {}).get("Function", {}).get("Environment", {})
+        own_vars = self.resources[logical_id].get("Properties", {}).get("Environment", {})
+        merged = {**global_vars.get("Variables", {}), **own_vars.get("Variables", {})}
+        return {name: _env_string(self.resolve(value)) for name, value in merged.items()}
+
+    def http_api(self, function_logical_id: str) -> HttpApiConfig:
+        """The function's HttpApi routes, which of them need a token, and the API's CORS."""
+        function = self.resources[function_logical_id]
+        routes: list[HttpRoute] = []
+        api_ids: set[str] = set()
+        for event in function.get("Properties", {}).get("Events", {}).values():
+            if event.get("Type") != "HttpApi":
+                continue
+            props = event.get("Properties", {})
+            api_ref = props.get("ApiId")
+            api_id = api_ref.get("Ref") if isinstance(api_ref, dict) else None
+            if api_id:
+                api_ids.add(api_id)
+            default_authorizer = (
+                self.resources.get(api_id, {}).get("Properties", {}).get("Auth", {}).get("DefaultAuthorizer")
+                if api_id
+                else None
+            )
+            authorizer = props.get("Auth", {}).get("Authorizer", default_authorizer)
+            routes.append(
+                HttpRoute(
+                    method=str(props.get("Method", "ANY")).upper(),
+                    path=str(props.get("Path", "$default")),
+                    authorized=bool(authorizer) and authorizer != "NONE",
+                )
+            )
+        if len(api_ids) > 1:
+            raise TemplateError(f"{function_logical_id} is served by several HTTP APIs: {sorted(api_ids)}")
+        cors = self._cors(api_ids.pop()) if api_ids else None
+        return HttpApiConfig(routes=tuple(routes), cors=cors)
+
+    def _cors(self, api_logical_id: str) -> CorsConfiguration | None:
+        # Only this subtree is resolved: other properties may hold values with no local meaning.
+        config = self.resolve(self.resources[api_logical_id].get("Properties", {}).get("CorsConfiguration"))
+        if not config:
+            return None
+        if config is True:
+            # SAM's shorthand: every origin, method and header.
+            return CorsConfiguration(allow_origins=("*",), allow_methods=("*",), allow_headers=("*",))
+        return CorsConfiguration(
+            allow_origins=tuple(config.get("AllowOrigins", ())),
+            allow_methods=tuple(m.upper() for m in config.get("AllowMethods", ())),
+            allow_headers=tuple(h.lower() for h in config.get("AllowHeaders", ())),
+            expose_headers=tuple(h.lower() for h in config.get("ExposeHeaders", ())),
+            max_age=int(config["MaxAge"]) if "MaxAge" in config else None,
+            allow_credentials=bool(config.get("AllowCredentials", False)),
+        )
+
+    # ------------------------------------------------------------ intrinsics
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            if len(value) == 1:
+                ((key, argument),) = value.items()
+                if key == "Ref" or key.startswith("Fn::"):
+                    return self._intrinsic(key, argument)
+            resolved = {k: self.resolve(v) for k, v in value.items()}
+            return {k: v for k, v in resolved.items() if v is not _NO_VALUE}
+        if isinstance(value, list):
+            return [item for item in (self.resolve(v) for v in value) if item is not _NO_VALUE]
+        return value
+
+    def _intrinsic(self, key: str, argument: Any) -> Any:
+        if key == "Ref":
+            return self._ref(argument)
+        if key == "Fn::Sub":
+            return self._sub(argument)
+        if key == "Fn::If":
+            condition, when_true, when_false = argument
+            return self.resolve(when_true if self.condition(condition) else when_false)
+        if key == "Fn::Join":
+            separator, items = argument
+            return separator.join(str(item) for item in self.resolve(items))
+        if key == "Fn::Select":
+            index, items = argument
+            return self.resolve(items)[int(self.resolve(index))]
+        if key == "Fn::Split":
+            separator, text = argument
+            return str(self.resolve(text)).split(separator)
+        if key == "Fn::GetAtt":
+            logical_id, attribute = argument
+            return self._get_att(logical_id, attribute)
+        if key in ("Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or"):
+            return self._evaluate_condition({key: argument})
+        raise TemplateError(f"{key} has no local meaning")
+
+    def _ref(self, name: str) -> Any:
+        pseudo = {
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account_id,
+            "AWS::StackName": LOCAL_STACK_NAME,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        if name == "AWS::NoValue":
+            return _NO_VALUE
+        if name in pseudo:
+            return pseudo[name]
+        parameters = self.document.get("Parameters", {})
+        if name in parameters:
+            if name in self.parameters:
+                return self.parameters[name]
+            if "Default" not in parameters[name]:
+                raise TemplateError(f"parameter {name} has no Default and no local value")
+            return parameters[name]["Default"]
+        if name in self.resources:
+            return self.physical_name(name)
+        raise TemplateError(f"Ref to unknown name {name}")
+
+    def _get_att(self, logical_id: str, attribute: str) -> str:
+        resource_type = self.resources.get(logical_id, {}).get("Type")
+        if resource_type == "AWS::DynamoDB::Table" and attribute == "Arn":
+            name = self.physical_name(logical_id)
+            return f"arn:aws:dynamodb:{self.region}:{self.account_id}:table/{name}"
+        raise TemplateError(f"Fn::GetAtt {logical_id}.{attribute} has no local value")
+
+    def _sub(self, argument: Any) -> str:
+        if isinstance(argument, list):
+            text, variables = argument[0], self.resolve(argument[1])
+        else:
+            text, variables = argument, {}
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                return str(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, attribute = name.split(".", 1)
+                return self._get_att(logical_id, attribute)
+            return str(self._ref(name))
+
+        return _SUB_VARIABLE.sub(replace, text)
+
+    def condition(self, name: str) -> bool:
+        conditions = self.document.get("Conditions", {})
+        if name not in conditions:
+            raise TemplateError(f"unknown condition {name}")
+        return self._evaluate_condition(conditions[name])
+
+    def _evaluate_condition(self, expression: Any) -> bool:
+        ((key, argument),) = expression.items()
+        if key == "Condition":
+            return self.condition(argument)
+        if key == "Fn::Equals":
+            left, right = (self.resolve(side) for side in argument)
+            return str(left) == str(right)
+        if key == "Fn::Not":
+            return not self._evaluate_condition(argument[0])
+        if key == "Fn::And":
+            return all(self._evaluate_condition(item) for item in argument)
+        if key == "Fn::Or":
+            return any(self._evaluate_condition(item) for item in argument)
+        raise TemplateError(f"{key} is not a condition function")
+
+
+def _env_string(value: Any) -> str:
+    # Lambda environment values are strings; YAML may have read `true` or `5` as other types.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        raise TemplateError(f"environment value {value!r} did not resolve to a string")
+    return str(value)
+
+
+# ---------------------------------------------------------------- DynamoDB
+
+
+def _create_table_request(table_name: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """CreateTable arguments from AWS::DynamoDB::Table properties (CloudFormation spells some differently)."""
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "KeySchema": props["KeySchema"],
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "BillingMode": props.get("BillingMode", "PROVISIONED"),
+    }
+    for passthrough in ("ProvisionedThroughput", "DeletionProtectionEnabled", "TableClass"):
+        if passthrough in props:
+            request[passthrough] = props[passthrough]
+    for index_kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        if props.get(index_kind):
+            request[index_kind] = [
+                {
+                    k: v
+                    for k, v in index.items()
+                    if k in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+                }
+                for index in props[index_kind]
+            ]
+    if "StreamSpecification" in props:
+        request["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": props["StreamSpecification"]["StreamViewType"],
+        }
+    sse = props.get("SSESpecification")
+    if sse:
+        request["SSESpecification"] = {"Enabled": bool(sse.get("SSEEnabled", False))}
+        for key in ("SSEType", "KMSMasterKeyId"):
+            if key in sse:
+                request["SSESpecification"][key] = sse[key]
+    return request
+
+
+def create_tables(dynamodb_client: DynamoDBClient, template_path: Path = TEMPLATE_PATH) -> dict[str, str]:
+    """Create every AWS::DynamoDB::Table in the template, named by logical id; existing ones are kept.
+
+    Only the given client is used, so this works against moto's server and inside `mock_aws`.
+    Returns logical id -> table name.
+    """
+    template = LocalTemplate.load(template_path)
+    created: dict[str, str] = {}
+    for logical_id in template.resources_of_type("AWS::DynamoDB::Table"):
+        props = template.properties(logical_id)
+        table_name = template.physical_name(logical_id)
+        try:
+            dynamodb_client.create_table(**_create_table_request(table_name, props))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ResourceInUseException":
+                raise
+        else:
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl and ttl.get("Enabled"):
+                dynamodb_client.update_time_to_live(
+                    TableName=table_name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+                )
+        created[logical_id] = table_name
+    return created
+
+
+def function_environment(
+    logical_id: str,
+    *,
+    names: Mapping[str, str] | None = None,
+    parameters: Mapping[str, str] | None = None,
+    template_path: Path = TEMPLATE_PATH,
+) -> dict[str, str]:
+    """The environment the template gives a function, with resources named as the local stack names them."""
+    template = LocalTemplate.load(template_path, names=names or {}, parameters=parameters or {})
+    return template.function_environment(logical_id)
