@@ -12,10 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from liveblog.api.http import (
-    ErrorBody,
     error_response,
     error_responses,
     etag,
@@ -44,7 +43,7 @@ from liveblog.storage.content import TRUSTED, ContentStore
 
 API_VERSION = "1.0.0"
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
-ModelT = TypeVar("ModelT", bound=BaseModel)
+ModelT = TypeVar("ModelT", Blog, Entry)
 
 app = APIGatewayHttpResolver(enable_validation=True)
 app.configure_openapi(
@@ -84,7 +83,7 @@ def with_etag(model: ModelT, status: int = 200, headers: dict[str, str] | None =
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=model,
-        headers={"ETag": etag(model.version), "Cache-Control": "no-store", **(headers or {})},  # type: ignore[attr-defined]
+        headers={"ETag": etag(model.version), "Cache-Control": "no-store", **(headers or {})},
     )
 
 
@@ -354,6 +353,3 @@ def update_entry(
 def delete_entry(blog_id: BlogIdParam, entry_id: EntryIdParam, if_match: IfMatch = None) -> Response[Entry]:
     version = parse_if_match(if_match)
     return with_etag(entries.delete_entry(services().store, actor(), blog_id, entry_id, version))
-
-
-__all__ = ["ErrorBody", "Field", "app"]

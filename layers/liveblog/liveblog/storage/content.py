@@ -142,6 +142,16 @@ class ContentStore:
 
     # Blogs
 
+    def _slug_claim(self, blog: Blog) -> Any:
+        """The transaction step that claims `blog.slug`, failing if another blog holds it."""
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": {**_slug_key(blog.slug), "blog_id": {"S": blog.id}, "type": {"S": "slug"}},
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
     def create_blog(self, blog: Blog) -> Blog:
         """Claim the slug and write the blog in one transaction: two racing creates cannot share a slug."""
         item = _serialize({**_blog_item(blog), "entry_seq": 0})
@@ -149,17 +159,7 @@ class ContentStore:
             with _translated_errors():
                 self._client.transact_write_items(
                     TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": self.table_name,
-                                "Item": {
-                                    **_slug_key(blog.slug),
-                                    "blog_id": {"S": blog.id},
-                                    "type": {"S": "slug"},
-                                },
-                                "ConditionExpression": "attribute_not_exists(PK)",
-                            }
-                        },
+                        self._slug_claim(blog),
                         {
                             "Put": {
                                 "TableName": self.table_name,
@@ -236,17 +236,7 @@ class ContentStore:
                             "ExpressionAttributeValues": {":id": {"S": blog.id}},
                         }
                     },
-                    {
-                        "Put": {
-                            "TableName": self.table_name,
-                            "Item": {
-                                **_slug_key(blog.slug),
-                                "blog_id": {"S": blog.id},
-                                "type": {"S": "slug"},
-                            },
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
+                    self._slug_claim(blog),
                 ]
                 self._client.transact_write_items(TransactItems=transaction)
         except ClientError as exc:
