@@ -49,6 +49,9 @@ def run_dev(scheduler_seconds: float) -> int:
     stack_log.propagate = False
     # moto's server logs every AWS call the handlers make; one line per API request is enough.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Lambda runs one request per process; here threads share the handler's boto3 pool, and
+    # urllib3 warns each time a burst overflows it. That is an artefact of the local stack.
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
 
     stopping = threading.Event()
 

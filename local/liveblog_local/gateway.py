@@ -390,6 +390,9 @@ class _GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     # Keep-alive connections must not hold up shutdown.
     block_on_close = False
+    # socketserver's default backlog of 5 resets connections when editors' tools (or the
+    # concurrency tests) open a few dozen at once; API Gateway never refuses a connection.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], gateway: HttpApiGateway) -> None:
         self.gateway = gateway

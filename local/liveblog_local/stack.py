@@ -10,16 +10,19 @@ import logging
 import os
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import boto3
+
 from liveblog_local import LOCAL_ACCOUNT_ID, LOCAL_REGION, TEMPLATE_PATH
-from liveblog_local.functions import Handler, lambda_context
-from liveblog_local.template import LOCAL_STACK_NAME, LocalTemplate
+from liveblog_local.functions import Handler, lambda_context, load_handler
+from liveblog_local.gateway import GatewayServer, HttpApiGateway
+from liveblog_local.moto_locks import serialize_dynamodb
+from liveblog_local.template import LOCAL_STACK_NAME, LocalTemplate, create_tables
 
 log = logging.getLogger("liveblog_local")
 
@@ -45,14 +48,16 @@ class Ports:
         )
 
 
-def ensure_port_free(host: str, port: int) -> None:
+def ensure_port_free(host: str, port: int, setting: str) -> None:
     # moto's server waits forever for a bind that failed in its thread; fail here instead.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise SystemExit(f"{host}:{port} is in use ({exc.strerror}); set another port and retry") from exc
+            raise SystemExit(
+                f"{host}:{port} is in use ({exc.strerror}); choose another with {setting}=..."
+            ) from exc
 
 
 def configure_aws_environment(aws_port: int) -> None:
@@ -152,10 +157,8 @@ class LocalStack:
     def stop(self) -> None:
         while self.services:
             service = self.services.pop()
-            started = time.perf_counter()
             try:
                 service.stop()
-                log.debug("stopped %s in %.2fs", service.name, time.perf_counter() - started)
             except Exception:
                 log.exception("stopping %s failed", service.name)
 
@@ -171,24 +174,10 @@ class DevStackInfo:
 DEV_FUNCTIONS = {"AdminApiFunction": "admin_api", "SchedulerFunction": "scheduler"}
 
 
-def _function_setting(template: LocalTemplate, logical_id: str, name: str, default: int) -> int:
-    own = template.resources[logical_id].get("Properties", {}).get(name)
-    if own is None:
-        own = template.document.get("Globals", {}).get("Function", {}).get(name, default)
-    return int(template.resolve(own))
-
-
 def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -> DevStackInfo:
     """Start moto, create the tables, then serve the admin API and run the scheduler, all from the template."""
-    import boto3
-
-    from liveblog_local.functions import load_handler
-    from liveblog_local.gateway import GatewayServer, HttpApiGateway
-    from liveblog_local.moto_locks import serialize_dynamodb
-    from liveblog_local.template import create_tables
-
-    for port in (ports.aws, ports.api):
-        ensure_port_free("127.0.0.1", port)
+    ensure_port_free("127.0.0.1", ports.aws, "LIVEBLOG_AWS_PORT")
+    ensure_port_free("127.0.0.1", ports.api, "LIVEBLOG_API_PORT")
     configure_aws_environment(ports.aws)
     serialize_dynamodb()
     moto = MotoService(port=ports.aws)
@@ -211,8 +200,8 @@ def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -
         handler=load_handler(DEV_FUNCTIONS["AdminApiFunction"]),
         config=template.http_api("AdminApiFunction"),
         function_name="AdminApiFunction",
-        memory_limit_in_mb=_function_setting(template, "AdminApiFunction", "MemorySize", 128),
-        timeout_seconds=_function_setting(template, "AdminApiFunction", "Timeout", 3),
+        memory_limit_in_mb=template.function_setting("AdminApiFunction", "MemorySize", 128),
+        timeout_seconds=template.function_setting("AdminApiFunction", "Timeout", 3),
     )
     api = GatewayServer(gateway, port=ports.api)
     stack.add(api)

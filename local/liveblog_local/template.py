@@ -137,6 +137,13 @@ class LocalTemplate:
         merged = {**global_vars.get("Variables", {}), **own_vars.get("Variables", {})}
         return {name: _env_string(self.resolve(value)) for name, value in merged.items()}
 
+    def function_setting(self, logical_id: str, name: str, default: int) -> int:
+        """A numeric function property (MemorySize, Timeout), from the function or else Globals."""
+        value = self.resources[logical_id].get("Properties", {}).get(name)
+        if value is None:
+            value = self.document.get("Globals", {}).get("Function", {}).get(name, default)
+        return int(self.resolve(value))
+
     def http_api(self, function_logical_id: str) -> HttpApiConfig:
         """The function's HttpApi routes, which of them need a token, and the API's CORS."""
         function = self.resources[function_logical_id]
