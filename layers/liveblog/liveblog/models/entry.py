@@ -29,7 +29,7 @@ class Entry(BaseModel):
 
     id: EntryId
     blog_id: BlogId
-    seq: Annotated[int, Field(ge=1, description="Per-blog creation order, 1, 2, 3… with no gaps")]
+    seq: Annotated[int, Field(ge=1, description="Per-blog creation order: 1, 2, 3…")]
     status: EntryStatus
     title: ShortText | None = None
     blocks: Blocks = Field(default_factory=list)
