@@ -52,6 +52,12 @@ class IllegalTransitionError(ConflictError):
     code = "illegal_transition"
 
 
+class PinMovedError(ConflictError):
+    """The blog's pin changed between reading it and writing an entry; re-read and retry."""
+
+    code = "pin_changed"
+
+
 class IdempotencyInProgressError(ConflictError):
     code = "idempotency_key_in_progress"
 

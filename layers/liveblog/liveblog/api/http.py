@@ -1,5 +1,6 @@
 """HTTP details shared by the admin API's routes: errors as JSON, ETags, If-Match, the request envelope."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ from liveblog.errors import (
     UnsupportedMediaTypeError,
 )
 
+_VERSION = re.compile(r"[0-9]{1,12}")
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 
 
@@ -76,7 +78,7 @@ def parse_if_match(header: str | None) -> int:
             'If-Match: * would overwrite blindly; send the ETag you read, e.g. "3"'
         )
     value = value.removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 12:
+    if not _VERSION.fullmatch(value):
         raise PreconditionFailedError(f"If-Match {header!r} does not match the current version")
     return int(value)
 

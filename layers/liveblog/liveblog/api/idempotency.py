@@ -62,7 +62,7 @@ class IdempotentRunner:
             IdempotencyValidationError,
         )
 
-        if not key.isprintable() or not key.isascii() or len(key) > MAX_KEY_LENGTH:
+        if not key or not key.isprintable() or not key.isascii() or len(key) > MAX_KEY_LENGTH:
             raise BadRequestError(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters")
         run_once = self._once
         if context is not None:

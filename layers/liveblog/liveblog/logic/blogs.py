@@ -59,8 +59,9 @@ def update_blog(store: ContentStore, actor: Principal, blog_id: str, patch: Blog
         raise ConflictError(
             "the slug names the blog's public URLs; it can change only while the blog is a draft"
         )
-    if changes.get("pinned_entry_id"):
-        _check_pinnable(store, blog_id, changes["pinned_entry_id"])
+    pinned = changes.get("pinned_entry_id")
+    if pinned:
+        _check_pinnable(store, blog_id, pinned)
     updated = current.model_copy(update={**changes, "version": current.version + 1, "updated_at": now})
     if (
         updated.coverage_start_at
@@ -68,7 +69,10 @@ def update_blog(store: ContentStore, actor: Principal, blog_id: str, patch: Blog
         and updated.coverage_end_at < updated.coverage_start_at
     ):
         raise UnprocessableError("coverage_end_at must not be before coverage_start_at")
-    return store.update_blog(updated, expected_version=current.version, previous_slug=current.slug)
+    # The pin is written only while the entry is still published, atomically with the blog.
+    return store.update_blog(
+        updated, expected_version=current.version, previous_slug=current.slug, require_published=pinned
+    )
 
 
 def _status_move(current: Blog, target: BlogStatus, changes: dict[str, Any], now: Any) -> dict[str, Any]:

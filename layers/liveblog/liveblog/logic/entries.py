@@ -8,6 +8,7 @@ from liveblog.errors import (
     ForbiddenError,
     IllegalTransitionError,
     NotFoundError,
+    PinMovedError,
     PreconditionFailedError,
     UnprocessableError,
 )
@@ -17,7 +18,6 @@ from liveblog.logic.versions import check_version
 from liveblog.models import Blog, BlogStatus, Entry, EntryCreate, EntryPatch, EntryStatus
 from liveblog.storage.content import ContentStore
 
-SWEEP_PAGE = 100
 Publication = tuple[EntryStatus, datetime | None, datetime | None]
 
 
@@ -120,6 +120,10 @@ def update_entry(
         status, publish_at, published_at = resolve_publication(
             requested, publish_at, current.published_at, now
         )
+        if current.status == EntryStatus.PUBLISHED and status != EntryStatus.PUBLISHED:
+            raise IllegalTransitionError(
+                "a published entry cannot be rescheduled; correct it, or delete it to remove it from readers"
+            )
         changes.update(status=status, publish_at=publish_at, published_at=published_at)
     elif "publish_at" in patch.model_fields_set:
         changes["publish_at"] = publish_at
@@ -134,49 +138,53 @@ def update_entry(
 
 
 def delete_entry(store: ContentStore, actor: Principal, blog_id: str, entry_id: str, if_match: int) -> Entry:
-    """Soft delete: the entry stays, marked deleted, so readers' copies learn it is gone."""
+    """Soft delete: the entry stays, marked deleted, so readers' copies learn it is gone.
+
+    If the blog pins it, the pin goes in the same transaction; if the pin moves while we work,
+    the blog is read again (bounded: a pin changes at editor speed)."""
     require_member(actor)
-    blog, current = store.get_blog_and_entry(blog_id, entry_id)
-    check_version(current.version, if_match, "entry")
-    _check_writable(actor, blog, current, "delete")
-    now = clock.utcnow()
-    deleted = current.model_copy(
-        update={"status": EntryStatus.DELETED, "deleted_at": now, "version": current.version + 1}
-    )
-    store.update_entry(deleted, expected_version=current.version)
-    if blog.pinned_entry_id == entry_id:
-        store.unpin(blog_id, entry_id, now)
-    return deleted
+    for attempt in range(3):
+        blog, current = store.get_blog_and_entry(blog_id, entry_id)
+        check_version(current.version, if_match, "entry")
+        _check_writable(actor, blog, current, "delete")
+        now = clock.utcnow()
+        deleted = current.model_copy(
+            update={"status": EntryStatus.DELETED, "deleted_at": now, "version": current.version + 1}
+        )
+        pinned_here = blog.pinned_entry_id == entry_id
+        try:
+            return store.update_entry(
+                deleted, expected_version=current.version, unpin_at=now if pinned_here else None
+            )
+        except PinMovedError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def publish_due_entries(store: ContentStore, now: datetime | None = None) -> list[Entry]:
     """Publish every scheduled entry whose time has come. Safe to run concurrently or twice."""
     now = now or clock.utcnow()
     published: list[Entry] = []
-    while True:
-        due = store.due_scheduled_entries(now, limit=SWEEP_PAGE)
-        progressed = False
-        for blog_id, entry_id in due:
-            try:
-                entry = store.get_entry(blog_id, entry_id)
-            except NotFoundError:
-                continue
-            if entry.status != EntryStatus.SCHEDULED or entry.publish_at is None or entry.publish_at > now:
-                continue  # the index lags the table: the item itself is the truth
-            live = entry.model_copy(
-                update={
-                    "status": EntryStatus.PUBLISHED,
-                    "published_at": entry.publish_at,
-                    "version": entry.version + 1,
-                }
-            )
-            try:
-                store.update_entry(
-                    live, expected_version=entry.version, expected_status=EntryStatus.SCHEDULED
-                )
-            except (PreconditionFailedError, NotFoundError):
-                continue  # an editor changed it meanwhile; the next sweep sees their version
-            published.append(live)
-            progressed = True
-        if len(due) < SWEEP_PAGE or not progressed:
-            return published
+    for blog_id, entry_id in store.due_scheduled_entries(now):
+        try:
+            entry = store.get_entry(blog_id, entry_id)
+        except NotFoundError:
+            continue
+        if entry.status != EntryStatus.SCHEDULED or entry.publish_at is None or entry.publish_at > now:
+            continue  # the index lags the table: the item itself is the truth
+        live = entry.model_copy(
+            update={
+                "status": EntryStatus.PUBLISHED,
+                "published_at": entry.publish_at,
+                "version": entry.version + 1,
+            }
+        )
+        try:
+            store.update_entry(live, expected_version=entry.version, expected_status=EntryStatus.SCHEDULED)
+        except (PreconditionFailedError, NotFoundError, IllegalTransitionError):
+            # Changed by an editor meanwhile (the next sweep sees their version), or its blog is
+            # archived or gone: an archived blog's entries stay as they were.
+            continue
+        published.append(live)
+    return published

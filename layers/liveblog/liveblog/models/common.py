@@ -27,7 +27,10 @@ def is_trusted(info: ValidationInfo) -> bool:
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # year 1 or 9999 with an offset falls off the calendar in UTC
+        raise ValueError("time is out of range") from exc
 
 
 def format_utc(value: datetime) -> str:
@@ -38,7 +41,7 @@ def format_utc(value: datetime) -> str:
 def _check_time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder such as "America"
         raise ValueError(f"{name!r} is not an IANA time zone name such as 'America/Toronto'") from exc
     return name
 

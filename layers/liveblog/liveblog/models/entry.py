@@ -46,7 +46,7 @@ class Entry(BaseModel):
     version: Version
 
 
-def _check_content(title: str | None, blocks: list[Block] | None) -> None:
+def _check_content(blocks: list[Block] | None) -> None:
     if blocks is not None and text_size(blocks) > MAX_ENTRY_TEXT:
         raise ValueError(f"an entry's blocks may carry at most {MAX_ENTRY_TEXT} characters of text")
 
@@ -65,7 +65,7 @@ class EntryCreate(StrictModel):
     def _coherent(self) -> "EntryCreate":
         if self.title is None and not self.blocks:
             raise ValueError("an entry needs a title or at least one block")
-        _check_content(self.title, self.blocks)
+        _check_content(self.blocks)
         if self.status == EntryStatus.SCHEDULED and self.publish_at is None:
             raise ValueError("a scheduled entry needs publish_at")
         return self
@@ -87,5 +87,5 @@ class EntryPatch(StrictModel):
         )
         if nulled:
             raise ValueError(f"{', '.join(nulled)} cannot be null")
-        _check_content(self.title, self.blocks)
+        _check_content(self.blocks)
         return self

@@ -11,6 +11,7 @@ Key schema (also in the README):
 Every write is conditional: creates never overwrite, updates name the version they replace.
 """
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from liveblog.errors import (
     ConflictError,
     IllegalTransitionError,
     NotFoundError,
+    PinMovedError,
     PreconditionFailedError,
     SlugTakenError,
     ThrottledError,
@@ -42,11 +44,11 @@ TRUSTED = {"trusted": True}
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 _THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-_BLOG_KEY_NAMES = frozenset({"PK", "SK"})
 _ENTRY_KEY_NAMES = frozenset({"PK", "SK"})
 _GSI1_KEY_NAMES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK"})
 _GSI2_KEY_NAMES = frozenset({"PK", "SK", "GSI2PK", "GSI2SK"})
 DELETABLE_BLOG_STATUSES = (BlogStatus.DRAFT, BlogStatus.ARCHIVED)
+TRANSACTION_ATTEMPTS = 5
 
 
 def _blog_pk(blog_id: str) -> str:
@@ -138,6 +140,51 @@ class ContentStore:
             "dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 4})
         )
 
+    # Conditions on the blog item, added to entry writes so they land only in a writable blog
+
+    def _blog_check(self, blog_id: str, not_pinned: str | None = None) -> Any:
+        condition = "attribute_exists(PK) AND #status <> :archived"
+        values: dict[str, Any] = {":archived": {"S": BlogStatus.ARCHIVED}}
+        if not_pinned:
+            condition += " AND (attribute_not_exists(pinned_entry_id) OR pinned_entry_id <> :entry)"
+            values[":entry"] = {"S": not_pinned}
+        return {
+            "ConditionCheck": {
+                "TableName": self.table_name,
+                "Key": _blog_key(blog_id),
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": values,
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _unpin_step(self, blog_id: str, entry_id: str, now: "datetime") -> Any:
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": _blog_key(blog_id),
+                "UpdateExpression": "REMOVE pinned_entry_id SET version = version + :one, updated_at = :now",
+                "ConditionExpression": "pinned_entry_id = :entry AND #status <> :archived",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":entry": {"S": entry_id},
+                    ":one": {"N": "1"},
+                    ":now": {"S": format_utc(now)},
+                    ":archived": {"S": BlogStatus.ARCHIVED},
+                },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _raise_blog_check_failure(self, blog_id: str, reason: Any, exc: ClientError) -> None:
+        item = reason.get("Item")
+        if not item:
+            raise NotFoundError(f"no blog with id {blog_id}") from exc
+        if item.get("status", {}).get("S") == BlogStatus.ARCHIVED:
+            raise IllegalTransitionError("the blog is archived; its entries can no longer change") from exc
+        raise PinMovedError("the blog's pinned entry changed meanwhile; retry") from exc
+
     # Blogs
 
     def _slug_claim(self, blog: Blog) -> Any:
@@ -187,10 +234,17 @@ class ContentStore:
             raise NotFoundError(f"no blog with id {blog_id}")
         return _to_blog(response["Item"])
 
-    def update_blog(self, blog: Blog, expected_version: int, previous_slug: str | None = None) -> Blog:
-        """Replace the blog's fields if it is still at `expected_version`.
+    def update_blog(
+        self,
+        blog: Blog,
+        expected_version: int,
+        previous_slug: str | None = None,
+        require_published: str | None = None,
+    ) -> Blog:
+        """Replace the blog's fields if it is still at `expected_version`; move its slug claim if the
+        slug changed; with `require_published`, only while that entry is still published (a pin).
 
-        An UpdateItem rather than a Put: the entry counter on the same item moves independently.
+        An update rather than a put: the entry counter on the same item moves independently.
         """
         plain = _blog_item(blog)
         del plain["id"]
@@ -202,55 +256,72 @@ class ContentStore:
         expression = "SET " + ", ".join(f"{by_name[name]} = :v{i}" for i, name in enumerate(plain))
         if cleared:
             expression += " REMOVE " + ", ".join(by_name[name] for name in cleared)
-        update = {
+        update: dict[str, Any] = {
             "TableName": self.table_name,
             "Key": _blog_key(blog.id),
             "UpdateExpression": expression,
             "ConditionExpression": f"attribute_exists({by_name['PK']}) AND {by_name['version']} = :expected",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
-        if previous_slug is None or previous_slug == blog.slug:
-            try:
-                with _translated_errors():
-                    self._client.update_item(**update, ReturnValuesOnConditionCheckFailure="ALL_OLD")  # type: ignore[arg-type]
-            except ClientError as exc:
-                self._raise_version_failure(exc, blog.id, bool(exc.response.get("Item")))
-                raise
-            return blog
-        self._move_slug(blog, previous_slug, update)
-        return blog
-
-    def _move_slug(self, blog: Blog, previous_slug: str, update: dict[str, Any]) -> None:
+        steps: list[Any] = [{"Update": update}]
+        slug_moves = previous_slug is not None and previous_slug != blog.slug
+        if slug_moves:
+            steps += [
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": _slug_key(str(previous_slug)),
+                        "ConditionExpression": "blog_id = :id",
+                        "ExpressionAttributeValues": {":id": {"S": blog.id}},
+                    }
+                },
+                self._slug_claim(blog),
+            ]
+        if require_published:
+            steps.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self.table_name,
+                        "Key": _entry_key(blog.id, require_published),
+                        "ConditionExpression": "#status = :published",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": {":published": {"S": EntryStatus.PUBLISHED}},
+                    }
+                }
+            )
         try:
             with _translated_errors():
-                transaction: list[Any] = [
-                    {"Update": update},
-                    {
-                        "Delete": {
-                            "TableName": self.table_name,
-                            "Key": _slug_key(previous_slug),
-                            "ConditionExpression": "blog_id = :id",
-                            "ExpressionAttributeValues": {":id": {"S": blog.id}},
-                        }
-                    },
-                    self._slug_claim(blog),
-                ]
-                self._client.transact_write_items(TransactItems=transaction)
+                if len(steps) == 1:
+                    self._client.update_item(**update)
+                else:
+                    self._client.transact_write_items(TransactItems=steps)
         except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                self._raise_version_failure(exc, blog.id, bool(exc.response.get("Item")))
             codes = _cancellation_codes(exc)
+            reasons = exc.response.get("CancellationReasons", [])
             if codes and codes[0] == "ConditionalCheckFailed":
-                raise PreconditionFailedError(
-                    "the blog changed since you read it; fetch it and retry"
-                ) from exc
-            if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+                self._raise_version_failure(exc, blog.id, bool(reasons[0].get("Item")))
+            if slug_moves and codes[2] == "ConditionalCheckFailed":
                 raise SlugTakenError(f"slug {blog.slug!r} is already used by another blog") from exc
+            if require_published and codes[-1] == "ConditionalCheckFailed":
+                raise ConflictError(
+                    f"entry {require_published} is no longer published; it cannot be pinned"
+                ) from exc
             if "TransactionConflict" in codes:
                 raise ConflictError("another change to this blog was in flight; retry") from exc
             raise
+        return blog
 
     def delete_blog(self, blog: Blog, expected_version: int) -> None:
-        """Delete a draft or archived blog, its slug and its entries."""
+        """Delete a draft or archived blog's entries, then the blog and its slug.
+
+        Entries go first so that a delete cut short (a timeout mid-sweep) leaves the blog in place
+        and the same request can be retried to finish; the blog is never gone with entries left.
+        """
+        self._delete_partition_entries(blog.id)
         try:
             with _translated_errors():
                 self._client.transact_write_items(
@@ -284,7 +355,6 @@ class ContentStore:
                     "the blog changed since you read it; fetch it and retry"
                 ) from exc
             raise
-        self._delete_partition_entries(blog.id)
 
     def _delete_partition_entries(self, blog_id: str) -> None:
         paginator = self._client.get_paginator("query")
@@ -351,18 +421,37 @@ class ContentStore:
                 raise NotFoundError(f"no blog with id {blog_id}") from exc
             raise
         entry = build(int(response["Attributes"]["entry_seq"]["N"]))
-        try:
-            with _translated_errors():
-                self._client.put_item(
-                    TableName=self.table_name,
-                    Item={**_serialize(_entry_item(entry)), **_entry_key(blog_id, entry.id)},
-                    ConditionExpression="attribute_not_exists(PK)",
-                )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise ConflictError("an entry with this id already exists") from exc
-            raise
-        return entry
+        # The blog may be archived or deleted between the counter and the put: check it again,
+        # atomically with the put.
+        steps: list[Any] = [
+            self._blog_check(blog_id),
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": {**_serialize(_entry_item(entry)), **_entry_key(blog_id, entry.id)},
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            try:
+                with _translated_errors():
+                    self._client.transact_write_items(TransactItems=steps)
+            except ClientError as exc:
+                codes = _cancellation_codes(exc)
+                if "TransactionConflict" in codes and attempt + 1 < TRANSACTION_ATTEMPTS:
+                    # Another create's counter update touched the blog item; the number is still ours.
+                    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311
+                    continue
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    self._raise_blog_check_failure(blog_id, exc.response["CancellationReasons"][0], exc)
+                if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                    raise ConflictError("an entry with this id already exists") from exc
+                if "TransactionConflict" in codes:
+                    raise ThrottledError("too many writes to this blog at once; retry") from exc
+                raise
+            return entry
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def get_entry(self, blog_id: str, entry_id: str) -> Entry:
         with _translated_errors():
@@ -399,48 +488,51 @@ class ContentStore:
         return _to_blog(found["BLOG"]), _to_entry(entry_item)
 
     def update_entry(
-        self, entry: Entry, expected_version: int, expected_status: EntryStatus | None = None
+        self,
+        entry: Entry,
+        expected_version: int,
+        expected_status: EntryStatus | None = None,
+        unpin_at: "datetime | None" = None,
     ) -> Entry:
-        """Replace the entry if it is still at `expected_version` (and, if given, in `expected_status`)."""
-        request: dict[str, Any] = {
+        """Replace the entry if it is still at `expected_version` (and `expected_status`), in a blog
+        that is not archived. A deleted entry must not stay pinned: with `unpin_at` the blog's pin
+        is removed in the same transaction, otherwise the blog must not be pinning it."""
+        condition = "attribute_exists(PK) AND version = :expected"
+        values: dict[str, Any] = {":expected": {"N": str(expected_version)}}
+        put: dict[str, Any] = {
             "TableName": self.table_name,
             "Item": {**_serialize(_entry_item(entry)), **_entry_key(entry.blog_id, entry.id)},
-            "ConditionExpression": "attribute_exists(PK) AND version = :expected",
-            "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
         if expected_status is not None:
-            request["ConditionExpression"] += " AND #status = :status"
-            request["ExpressionAttributeValues"][":status"] = {"S": expected_status}
-            request["ExpressionAttributeNames"] = {"#status": "status"}
+            condition += " AND #status = :status"
+            values[":status"] = {"S": expected_status}
+            put["ExpressionAttributeNames"] = {"#status": "status"}
+        put.update(ConditionExpression=condition, ExpressionAttributeValues=values)
+        deleting = entry.status == EntryStatus.DELETED
+        if unpin_at is not None:
+            blog_step = self._unpin_step(entry.blog_id, entry.id, unpin_at)
+        else:
+            blog_step = self._blog_check(entry.blog_id, not_pinned=entry.id if deleting else None)
         try:
             with _translated_errors():
-                self._client.put_item(**request)
+                transaction: list[Any] = [{"Put": put}, blog_step]
+                self._client.transact_write_items(TransactItems=transaction)
         except ClientError as exc:
-            self._raise_version_failure(exc, entry.id, bool(exc.response.get("Item")), kind="entry")
+            codes = _cancellation_codes(exc)
+            reasons = exc.response.get("CancellationReasons", [])
+            if codes and codes[0] == "ConditionalCheckFailed":
+                if not reasons[0].get("Item"):
+                    raise NotFoundError(f"no entry with id {entry.id}") from exc
+                raise PreconditionFailedError(
+                    "the entry changed since you read it; fetch it and retry"
+                ) from exc
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                self._raise_blog_check_failure(entry.blog_id, reasons[1], exc)
+            if "TransactionConflict" in codes:
+                raise ConflictError("another change to this entry or blog was in flight; retry") from exc
             raise
         return entry
-
-    def unpin(self, blog_id: str, entry_id: str, updated_at: "datetime") -> bool:
-        """Unpin `entry_id` if it is still the pinned entry; True if the blog changed."""
-        try:
-            with _translated_errors():
-                self._client.update_item(
-                    TableName=self.table_name,
-                    Key=_blog_key(blog_id),
-                    UpdateExpression="REMOVE pinned_entry_id SET version = version + :one, updated_at = :now",
-                    ConditionExpression="pinned_entry_id = :entry",
-                    ExpressionAttributeValues={
-                        ":entry": {"S": entry_id},
-                        ":one": {"N": "1"},
-                        ":now": {"S": format_utc(updated_at)},
-                    },
-                )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
 
     def list_entries(
         self, blog_id: str, status: EntryStatus | None, cursor: str | None, limit: int
@@ -466,22 +558,24 @@ class ContentStore:
             _to_entry,
         )
 
-    def due_scheduled_entries(self, now: "datetime", limit: int = 100) -> list[tuple[str, str]]:
-        """(blog_id, entry_id) of scheduled entries whose time has come, oldest first."""
+    def due_scheduled_entries(self, now: "datetime") -> Iterator[tuple[str, str]]:
+        """(blog_id, entry_id) of every scheduled entry whose time has come, oldest first."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table_name,
+            IndexName="GSI2",
+            KeyConditionExpression="GSI2PK = :scheduled AND GSI2SK <= :now",
+            ExpressionAttributeValues={
+                ":scheduled": {"S": "SCHEDULED"},
+                # '~' sorts after the '#<blog>#<entry>' suffix, so entries due this millisecond count.
+                ":now": {"S": f"{format_utc(now)}~"},
+            },
+            ProjectionExpression="blog_id, id",
+        )
         with _translated_errors():
-            response = self._client.query(
-                TableName=self.table_name,
-                IndexName="GSI2",
-                KeyConditionExpression="GSI2PK = :scheduled AND GSI2SK <= :now",
-                ExpressionAttributeValues={
-                    ":scheduled": {"S": "SCHEDULED"},
-                    # '~' sorts after the '#<blog>#<entry>' suffix, so entries due this millisecond count.
-                    ":now": {"S": f"{format_utc(now)}~"},
-                },
-                ProjectionExpression="blog_id, id",
-                Limit=limit,
-            )
-        return [(item["blog_id"]["S"], item["id"]["S"]) for item in response.get("Items", [])]
+            for page in pages:
+                for item in page.get("Items", []):
+                    yield item["blog_id"]["S"], item["id"]["S"]
 
     # Shared
 
