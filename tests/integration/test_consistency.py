@@ -25,7 +25,7 @@ def entries_in(content_table: Any, blog_id: str) -> list[Any]:
 
 
 def build_entry(blog_id: str, before: Any = None) -> Any:
-    def build(seq: int) -> Entry:
+    def build(seq: int, pub_seq: int | None) -> Entry:
         if before:
             before()
         now = datetime.now(UTC)
@@ -33,6 +33,7 @@ def build_entry(blog_id: str, before: Any = None) -> Any:
             id=f"01JDQ9{seq:020d}",
             blog_id=blog_id,
             seq=seq,
+            pub_seq=pub_seq,
             status=EntryStatus.PUBLISHED,
             title="Late arrival",
             author=Author(id="e", name="E"),
@@ -55,7 +56,7 @@ def test_a_blog_archived_while_an_entry_is_created_gets_no_entry(
 
     # When the create writes its entry
     with pytest.raises(IllegalTransitionError):
-        store.create_entry(blog["id"], build_entry(blog["id"], before=archive))
+        store.create_entry(blog["id"], build_entry(blog["id"], before=archive), publishing=True)
 
     # Then the archived blog holds no entry
     assert entries_in(content_table, blog["id"]) == []
@@ -68,7 +69,7 @@ def test_a_blog_deleted_while_an_entry_is_created_leaves_no_orphan(
     delete = lambda: api.request("DELETE", f"/blogs/{blog['id']}", headers=if_match(1))  # noqa: E731
 
     with pytest.raises(NotFoundError):
-        store.create_entry(blog["id"], build_entry(blog["id"], before=delete))
+        store.create_entry(blog["id"], build_entry(blog["id"], before=delete), publishing=True)
 
     assert entries_in(content_table, blog["id"]) == []
 

@@ -143,6 +143,28 @@ def test_entries_of_an_archived_blog_are_frozen(api: Any, blog: dict[str, Any]) 
     assert api.request("GET", entry_url(blog, entry)).body == entry
 
 
+def test_publication_numbers_follow_publishing_not_creation(api: Any, blog: dict[str, Any]) -> None:
+    # Given a draft written first and an entry published after it
+    draft = api.post_entry(blog["id"], status="draft", title="Embargoed until noon")
+    first_out = api.post_entry(blog["id"], title="Breaking")
+    assert draft["pub_seq"] is None
+    assert first_out["pub_seq"] == 1
+
+    # When the draft is published, then corrected
+    published = api.request(
+        "PATCH", entry_url(blog, draft), {"status": "published"}, headers={"If-Match": '"1"'}
+    ).body
+    corrected = api.request(
+        "PATCH", entry_url(blog, draft), {"title": "Embargo lifted"}, headers={"If-Match": '"2"'}
+    ).body
+
+    # Then it is second in publication order, and keeps that number
+    assert (published["seq"], published["pub_seq"]) == (1, 2)
+    assert corrected["pub_seq"] == 2
+    listed = api.request("GET", f"/blogs/{blog['id']}/entries", query={"status": "published"}).body["items"]
+    assert [item["id"] for item in listed] == [draft["id"], first_out["id"]]
+
+
 def test_sequence_numbers_count_up_per_blog(api: Any, blog: dict[str, Any]) -> None:
     other = api.create_blog()
 

@@ -86,10 +86,11 @@ def _seed_sample_ids(store: Any, content_table: Any, tables: dict[str, str]) -> 
     )
     store.create_entry(
         SAMPLE_BLOG_ID,
-        lambda seq: Entry(
+        lambda seq, pub_seq: Entry(
             id=SAMPLE_ENTRY_ID,
             blog_id=SAMPLE_BLOG_ID,
             seq=seq,
+            pub_seq=pub_seq,
             status=EntryStatus.PUBLISHED,
             title="Sample entry",
             author=author,
@@ -97,6 +98,7 @@ def _seed_sample_ids(store: Any, content_table: Any, tables: dict[str, str]) -> 
             published_at=now,
             version=1,
         ),
+        publishing=True,
     )
 
 

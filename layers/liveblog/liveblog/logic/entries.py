@@ -44,11 +44,12 @@ def create_entry(store: ContentStore, actor: Principal, blog_id: str, request: E
     )
     entry_id = new_id()
 
-    def build(seq: int) -> Entry:
+    def build(seq: int, pub_seq: int | None) -> Entry:
         return Entry(
             id=entry_id,
             blog_id=blog_id,
             seq=seq,
+            pub_seq=pub_seq,
             status=status,
             title=request.title,
             blocks=request.blocks,
@@ -60,7 +61,7 @@ def create_entry(store: ContentStore, actor: Principal, blog_id: str, request: E
             version=1,
         )
 
-    return store.create_entry(blog_id, build)
+    return store.create_entry(blog_id, build, publishing=status == EntryStatus.PUBLISHED)
 
 
 def get_entry(store: ContentStore, actor: Principal, blog_id: str, entry_id: str) -> Entry:
@@ -133,6 +134,8 @@ def update_entry(
     corrected = current.status == EntryStatus.PUBLISHED and ("title" in changes or "blocks" in changes)
     if corrected:
         changes["updated_at"] = now
+    if changes.get("status") == EntryStatus.PUBLISHED and current.pub_seq is None:
+        changes["pub_seq"] = store.take_published_seq(blog_id)
     updated = current.model_copy(update={**changes, "version": current.version + 1})
     return store.update_entry(updated, expected_version=current.version)
 

@@ -30,6 +30,9 @@ class Entry(BaseModel):
     id: EntryId
     blog_id: BlogId
     seq: Annotated[int, Field(ge=1, description="Per-blog creation order: 1, 2, 3…")]
+    pub_seq: int | None = Field(
+        default=None, ge=1, description="Per-blog publication order, given when first published"
+    )
     status: EntryStatus
     title: ShortText | None = None
     blocks: Blocks = Field(default_factory=list)

@@ -6,6 +6,7 @@ Key schema (also in the README):
     blog      BLOG#<blog_id>    BLOG            BLOGS#<status> / <created_at>#<id>     BLOGS / <created_at>#<id>
     slug      SLUG#<slug>       SLUG            -                                      -
     entry     BLOG#<blog_id>    ENTRY#<id>      BLOG#<blog_id>#ENTRIES#<status> / <seq> SCHEDULED / <publish_at>#<blog>#<id>
+              (published entries sort by <pub_seq> instead; published key events: BLOG#<blog_id>#KEY / <pub_seq>)
                                                                                        (only while scheduled)
 
 Every write is conditional: creates never overwrite, updates name the version they replace.
@@ -96,11 +97,15 @@ def _blog_item(blog: Blog) -> dict[str, Any]:
 
 def _entry_item(entry: Entry) -> dict[str, Any]:
     plain = entry.model_dump(mode="json", exclude_none=True)
+    published = entry.status == EntryStatus.PUBLISHED and entry.pub_seq is not None
     plain.update(
         type="entry",
         GSI1PK=_entries_by_status_pk(entry.blog_id, entry.status),
-        GSI1SK=f"{entry.seq:010d}",
+        # Published entries sort by publication order: the renderer pages by it.
+        GSI1SK=f"{entry.pub_seq if published else entry.seq:010d}",
     )
+    if published and entry.key_event:
+        plain.update(GSI2PK=f"BLOG#{entry.blog_id}#KEY", GSI2SK=f"{entry.pub_seq:010d}")
     if entry.status == EntryStatus.SCHEDULED and entry.publish_at is not None:
         plain.update(GSI2PK="SCHEDULED", GSI2SK=f"{format_utc(entry.publish_at)}#{entry.blog_id}#{entry.id}")
     return plain
@@ -199,7 +204,7 @@ class ContentStore:
 
     def create_blog(self, blog: Blog) -> Blog:
         """Claim the slug and write the blog in one transaction: two racing creates cannot share a slug."""
-        item = _serialize({**_blog_item(blog), "entry_seq": 0})
+        item = _serialize({**_blog_item(blog), "entry_seq": 0, "published_seq": 0})
         try:
             with _translated_errors():
                 self._client.transact_write_items(
@@ -392,10 +397,13 @@ class ContentStore:
 
     # Entries
 
-    def create_entry(self, blog_id: str, build: Callable[[int], Entry]) -> Entry:
+    def create_entry(
+        self, blog_id: str, build: Callable[[int, int | None], Entry], publishing: bool
+    ) -> Entry:
         """Write a new entry with the blog's next sequence number.
 
-        The number comes from an atomic counter on the blog item (one UpdateItem), so concurrent
+        With `publishing`, the entry's publication number is taken in the same update. The number
+        comes from an atomic counter on the blog item (one UpdateItem), so concurrent
         creates each get their own number at once, however many arrive together; an optimistic
         transaction would make them retry each other into the ground. The entry is written next;
         only a function dying between the two writes could leave a number unused.
@@ -405,7 +413,7 @@ class ContentStore:
                 response = self._client.update_item(
                     TableName=self.table_name,
                     Key=_blog_key(blog_id),
-                    UpdateExpression="ADD entry_seq :one",
+                    UpdateExpression="ADD entry_seq :one" + (", published_seq :one" if publishing else ""),
                     ConditionExpression="attribute_exists(PK) AND #status <> :archived",
                     ExpressionAttributeNames={"#status": "status"},
                     ExpressionAttributeValues={":one": {"N": "1"}, ":archived": {"S": BlogStatus.ARCHIVED}},
@@ -420,7 +428,10 @@ class ContentStore:
                     ) from exc
                 raise NotFoundError(f"no blog with id {blog_id}") from exc
             raise
-        entry = build(int(response["Attributes"]["entry_seq"]["N"]))
+        numbers = response["Attributes"]
+        entry = build(
+            int(numbers["entry_seq"]["N"]), int(numbers["published_seq"]["N"]) if publishing else None
+        )
         # The blog may be archived or deleted between the counter and the put: check it again,
         # atomically with the put.
         steps: list[Any] = [
@@ -452,6 +463,30 @@ class ContentStore:
                 raise
             return entry
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def take_published_seq(self, blog_id: str) -> int:
+        """The blog's next publication number, for an entry being published for the first time."""
+        try:
+            with _translated_errors():
+                response = self._client.update_item(
+                    TableName=self.table_name,
+                    Key=_blog_key(blog_id),
+                    UpdateExpression="ADD published_seq :one",
+                    ConditionExpression="attribute_exists(PK) AND #status <> :archived",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={":one": {"N": "1"}, ":archived": {"S": BlogStatus.ARCHIVED}},
+                    ReturnValues="UPDATED_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                if exc.response.get("Item"):
+                    raise IllegalTransitionError(
+                        "the blog is archived; its entries can no longer change"
+                    ) from exc
+                raise NotFoundError(f"no blog with id {blog_id}") from exc
+            raise
+        return int(response["Attributes"]["published_seq"]["N"])
 
     def get_entry(self, blog_id: str, entry_id: str) -> Entry:
         with _translated_errors():
