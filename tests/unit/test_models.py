@@ -45,6 +45,7 @@ def stored_entry(**fields: Any) -> dict[str, Any]:
         "id": new_id(),
         "blog_id": new_id(),
         "seq": 1,
+        "pub_seq": 1,
         "status": "published",
         "title": "Polls close",
         "blocks": [],
