@@ -46,6 +46,11 @@ class AdminApiSettings(TableSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
 
+class RendererSettings(TableSettings):
+    snapshot_bucket: str = Field(min_length=1)
+    distribution_id: str = ""
+
+
 @lru_cache(maxsize=1)
 def content_settings() -> ContentSettings:
     return ContentSettings()

@@ -16,6 +16,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -134,6 +135,21 @@ def _translated_errors() -> Iterator[None]:
         if code == "TransactionConflictException":
             raise ConflictError("another change to the same item was in flight; retry") from exc
         raise
+
+
+@dataclass(frozen=True)
+class RenderState:
+    """What the renderer last published for a blog: its version and each archive page's digest."""
+
+    version: int = 0
+    pages: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any] | None) -> "RenderState":
+        if not item:
+            return cls()
+        pages = {int(number): value["S"] for number, value in item.get("pages", {}).get("M", {}).items()}
+        return cls(version=int(item["version"]["N"]), pages=pages)
 
 
 class ContentStore:
@@ -365,8 +381,9 @@ class ContentStore:
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self.table_name,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :entry)",
-            ExpressionAttributeValues={":pk": {"S": _blog_pk(blog_id)}, ":entry": {"S": "ENTRY#"}},
+            # Everything in the partition but the blog item itself: entries and the render state.
+            KeyConditionExpression="PK = :pk AND SK > :blog",
+            ExpressionAttributeValues={":pk": {"S": _blog_pk(blog_id)}, ":blog": {"S": "BLOG"}},
             ProjectionExpression="PK, SK",
         )
         for page in pages:
@@ -611,6 +628,94 @@ class ContentStore:
             for page in pages:
                 for item in page.get("Items", []):
                     yield item["blog_id"]["S"], item["id"]["S"]
+
+    # What the renderer reads
+
+    def render_inputs(self, blog_id: str) -> tuple[Blog | None, int, "RenderState"]:
+        """The blog, how many publication numbers it has handed out, and what was last rendered."""
+        keys = [_blog_key(blog_id), _key(_blog_pk(blog_id), "RENDER")]
+        with _translated_errors():
+            response = self._client.batch_get_item(
+                RequestItems={self.table_name: {"Keys": keys, "ConsistentRead": True}}
+            )
+        if response.get("UnprocessedKeys"):
+            raise ThrottledError("the content table is busy; the render will be retried")
+        found = {item["SK"]["S"]: item for item in response.get("Responses", {}).get(self.table_name, [])}
+        state = RenderState.from_item(found.get("RENDER"))
+        if "BLOG" not in found:
+            return None, 0, state
+        published_seq = int(found["BLOG"].get("published_seq", {}).get("N", "0"))
+        return _to_blog(found["BLOG"]), published_seq, state
+
+    def newest_published(self, blog_id: str, limit: int) -> list[Entry]:
+        return self._query_published(blog_id, limit=limit)
+
+    def published_range(self, blog_id: str, first: int, last: int) -> list[Entry]:
+        """Published entries whose publication numbers fall in first..last."""
+        return self._query_published(blog_id, between=(first, last))
+
+    def published_key_events(self, blog_id: str) -> list[Entry]:
+        entries: list[Entry] = []
+        paginator = self._client.get_paginator("query")
+        with _translated_errors():
+            for page in paginator.paginate(
+                TableName=self.table_name,
+                IndexName="GSI2",
+                KeyConditionExpression="GSI2PK = :pk",
+                ExpressionAttributeValues={":pk": {"S": f"BLOG#{blog_id}#KEY"}},
+                ScanIndexForward=False,
+            ):
+                entries += [_to_entry(item) for item in page.get("Items", [])]
+        return entries
+
+    def _query_published(
+        self, blog_id: str, limit: int | None = None, between: tuple[int, int] | None = None
+    ) -> list[Entry]:
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": _entries_by_status_pk(blog_id, EntryStatus.PUBLISHED)}
+            },
+            "ScanIndexForward": False,
+        }
+        if between:
+            request["KeyConditionExpression"] += " AND GSI1SK BETWEEN :first AND :last"
+            request["ExpressionAttributeValues"].update(
+                {":first": {"S": f"{between[0]:010d}"}, ":last": {"S": f"{between[1]:010d}"}}
+            )
+        if limit:
+            request["Limit"] = limit
+        entries: list[Entry] = []
+        with _translated_errors():
+            while True:
+                response = self._client.query(**request)
+                entries += [_to_entry(item) for item in response.get("Items", [])]
+                if limit or "LastEvaluatedKey" not in response:
+                    return entries
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def save_render_state(self, blog_id: str, state: "RenderState", previous_version: int) -> None:
+        """Record what was published, only if nobody published a later version meanwhile."""
+        item = {
+            **_key(_blog_pk(blog_id), "RENDER"),
+            "type": {"S": "render"},
+            "version": {"N": str(state.version)},
+            "pages": {"M": {str(number): {"S": digest} for number, digest in state.pages.items()}},
+        }
+        try:
+            with _translated_errors():
+                self._client.put_item(
+                    TableName=self.table_name,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(PK) OR version = :previous",
+                    ExpressionAttributeValues={":previous": {"N": str(previous_version)}},
+                )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ConflictError(f"blog {blog_id} was rendered concurrently; render again") from exc
+            raise
 
     # Shared
 

@@ -1,0 +1,1 @@
+"""Snapshots for readers: the published documents and the renderer that writes them."""

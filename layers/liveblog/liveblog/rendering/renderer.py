@@ -1,0 +1,211 @@
+"""Render one blog's snapshots from the table's current state.
+
+The stream only says *which* blogs and entries changed; the content always comes from the table,
+so duplicated, late or reordered records converge on the truth. One render writes the archive
+pages whose content changed (at most the one page an entry lives on, plus a page that has just
+filled up), the changed entries' documents, then latest.json last, so a reader never follows a
+link to a page that does not exist yet.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from liveblog import clock
+from liveblog.errors import NotFoundError
+from liveblog.models import BlogStatus, Entry, EntryStatus
+from liveblog.rendering.build import (
+    complete_pages,
+    digest,
+    entry_document,
+    entry_key,
+    latest_document,
+    latest_key,
+    page_document,
+    page_key,
+    page_of,
+    page_range,
+    serialize,
+)
+from liveblog.rendering.documents import PAGE_SIZE, IndexDocument, IndexedBlog
+from liveblog.storage.content import ContentStore, RenderState
+from liveblog.storage.snapshots import SnapshotStore
+
+INDEX_ID = "INDEX"
+INDEX_KEY = "v1/index.json"
+INDEX_SIZE = 50
+# Counters move on every entry creation; a blog record that changed nothing else is not news.
+_COUNTERS = {"entry_seq", "published_seq"}
+
+
+@dataclass
+class BlogChanges:
+    blog_changed: bool = False
+    entry_ids: set[str] = field(default_factory=set)
+    pub_seqs: set[int] = field(default_factory=set)
+    taken_down: set[str] = field(default_factory=set)
+    taken_down_seqs: set[int] = field(default_factory=set)
+
+
+def _image(record: Mapping[str, Any], name: str) -> dict[str, Any]:
+    return dict(record.get("dynamodb", {}).get(name) or {})
+
+
+def _string(image: dict[str, Any], name: str) -> str | None:
+    value = image.get(name)
+    return value.get("S") if isinstance(value, dict) else None
+
+
+def changes_by_blog(records: Iterable[Mapping[str, Any]]) -> dict[str, BlogChanges]:
+    """Group stream records (Lambda's shape) by blog; records that cannot matter to readers are dropped.
+    A malformed record raises (KeyError, ValueError): callers isolate it."""
+    changes: dict[str, BlogChanges] = {}
+    for record in records:
+        add_change(changes, record)
+    return changes
+
+
+def add_change(changes: dict[str, BlogChanges], record: Mapping[str, Any]) -> None:
+    """Fold one record into `changes`."""
+    keys = record["dynamodb"]["Keys"]
+    pk, sk = keys["PK"]["S"], keys["SK"]["S"]
+    if not pk.startswith("BLOG#") or sk == "RENDER":
+        return
+    blog_id = pk.removeprefix("BLOG#")
+    old, new = _image(record, "OldImage"), _image(record, "NewImage")
+    if sk == "BLOG":
+        relevant = {k: v for k, v in old.items() if k not in _COUNTERS} != {
+            k: v for k, v in new.items() if k not in _COUNTERS
+        }
+        if relevant:
+            changes.setdefault(blog_id, BlogChanges()).blog_changed = True
+        return
+    if not sk.startswith("ENTRY#"):
+        return
+    was, now = _string(old, "status"), _string(new, "status")
+    if EntryStatus.PUBLISHED not in (was, now):
+        return  # drafts and scheduled entries never reach readers
+    blog = changes.setdefault(blog_id, BlogChanges())
+    entry_id = sk.removeprefix("ENTRY#")
+    blog.entry_ids.add(entry_id)
+    for image in (old, new):
+        if "pub_seq" in image:
+            blog.pub_seqs.add(int(image["pub_seq"]["N"]))
+    if was == EntryStatus.PUBLISHED and now != EntryStatus.PUBLISHED:
+        blog.taken_down.add(entry_id)
+        if "pub_seq" in old:
+            blog.taken_down_seqs.add(int(old["pub_seq"]["N"]))
+
+
+@dataclass
+class RenderReport:
+    version: int
+    written: list[str]
+    removed: list[str]
+
+
+class Renderer:
+    def __init__(self, content: ContentStore, snapshots: SnapshotStore) -> None:
+        self.content = content
+        self.snapshots = snapshots
+
+    def render_blog(self, blog_id: str, changes: BlogChanges) -> RenderReport | None:
+        blog, published_seq, state = self.content.render_inputs(blog_id)
+        if blog is None or blog.status == BlogStatus.DRAFT:
+            return None  # nothing of a draft (or a deleted blog) was ever published
+        slug = blog.slug
+        newest = self.content.newest_published(blog_id, PAGE_SIZE)
+        known: dict[str, Entry] = {entry.id: entry for entry in newest}
+        oldest_newest = min((entry.pub_seq or 0 for entry in newest), default=published_seq + 1)
+        full = complete_pages(published_seq)
+        wanted = {n for n in range(full) if n not in state.pages}
+        wanted |= {page_of(seq) for seq in changes.pub_seqs if page_of(seq) < full}
+        taken_down_pages = {page_of(seq) for seq in changes.taken_down_seqs}
+        pages = {n: d for n, d in state.pages.items() if n < full}
+        written: list[str] = []
+        superseded: list[str] = []
+        purge: list[str] = []
+        for number in sorted(wanted):
+            first, last = page_range(number)
+            if len(newest) == PAGE_SIZE and oldest_newest <= first:
+                entries = [e for e in newest if e.pub_seq is not None and first <= e.pub_seq <= last]
+            else:
+                entries = self.content.published_range(blog_id, first, last)
+            known.update({entry.id: entry for entry in entries})
+            body = serialize(page_document(blog, number, entries))
+            page_digest = digest(body)
+            if state.pages.get(number) == page_digest:
+                continue
+            key = page_key(slug, number, page_digest)
+            self.snapshots.put(key, body, immutable=True)
+            written.append(key)
+            pages[number] = page_digest
+            if number in state.pages:
+                old_key = page_key(slug, number, state.pages[number])
+                superseded.append(old_key)
+                if number in taken_down_pages:
+                    purge.append(old_key)
+        for entry_id in sorted(changes.entry_ids):
+            entry = known.get(entry_id) or self._entry(blog_id, entry_id)
+            key = entry_key(slug, entry_id)
+            if entry is not None and entry.status == EntryStatus.PUBLISHED:
+                self.snapshots.put(key, serialize(entry_document(blog, entry)), immutable=False)
+                written.append(key)
+            elif entry_id in changes.taken_down:
+                superseded.append(key)
+                purge.append(key)
+        pinned = None
+        if blog.pinned_entry_id:
+            pinned = known.get(blog.pinned_entry_id) or self._entry(blog_id, blog.pinned_entry_id)
+            if pinned is not None and pinned.status != EntryStatus.PUBLISHED:
+                pinned = None
+        version = state.version + 1
+        latest = latest_document(
+            blog,
+            version=version,
+            generated_at=clock.utcnow(),
+            newest=newest,
+            pinned=pinned,
+            key_events=self.content.published_key_events(blog_id),
+            page_digests=pages,
+        )
+        self.snapshots.put(latest_key(slug), serialize(latest), immutable=False, version=version)
+        written.append(latest_key(slug))
+        # Only now that latest.json no longer links them may superseded documents go.
+        for key in superseded:
+            self.snapshots.delete(key)
+        self.snapshots.invalidate(purge)
+        self.content.save_render_state(blog_id, RenderState(version=version, pages=pages), state.version)
+        return RenderReport(version=version, written=written, removed=superseded)
+
+    def render_index(self) -> None:
+        _, _, state = self.content.render_inputs(INDEX_ID)
+        blogs = []
+        for status in (BlogStatus.LIVE, BlogStatus.ENDED):
+            listed, _ = self.content.list_blogs(status, None, INDEX_SIZE)
+            blogs += listed
+        version = state.version + 1
+        document = IndexDocument(
+            version=version,
+            generated_at=clock.utcnow(),
+            blogs=[
+                IndexedBlog(
+                    id=blog.id,
+                    slug=blog.slug,
+                    title=blog.title,
+                    summary=blog.summary,
+                    status=blog.status,
+                    coverage_start_at=blog.coverage_start_at,
+                    latest_url=f"/{latest_key(blog.slug)}",
+                )
+                for blog in blogs
+            ],
+        )
+        self.snapshots.put(INDEX_KEY, serialize(document), immutable=False, version=version)
+        self.content.save_render_state(INDEX_ID, RenderState(version=version), state.version)
+
+    def _entry(self, blog_id: str, entry_id: str) -> Entry | None:
+        try:
+            return self.content.get_entry(blog_id, entry_id)
+        except NotFoundError:
+            return None

@@ -1,0 +1,288 @@
+"""The renderer fed with real moto stream records, shaped as Lambda's event source mapping delivers them."""
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from liveblog.rendering.documents import PAGE_SIZE
+from liveblog_local.functions import load_handler
+from liveblog_local.template import create_buckets, function_environment
+
+
+class Stream:
+    """Reads the content table's stream from where it stood when created."""
+
+    def __init__(self, table_name: str) -> None:
+        # With a stream ARN botocore picks an account-based endpoint that moto does not serve.
+        self.client = boto3.client(
+            "dynamodbstreams", endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com"
+        )
+        arn = boto3.client("dynamodb").describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+        self.arn = arn
+        shards = self.client.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        self.iterators = [
+            self.client.get_shard_iterator(
+                StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+            )["ShardIterator"]
+            for shard in shards
+        ]
+
+    def batch(self) -> dict[str, Any]:
+        records: list[dict[str, Any]] = []
+        for position, iterator in enumerate(self.iterators):
+            response = self.client.get_records(ShardIterator=iterator)
+            self.iterators[position] = response["NextShardIterator"]
+            for record in response["Records"]:
+                record = {**record, "eventSourceARN": self.arn}
+                record["dynamodb"] = {**record["dynamodb"]}
+                created = record["dynamodb"].get("ApproximateCreationDateTime")
+                if created is not None and not isinstance(created, int | float):
+                    record["dynamodb"]["ApproximateCreationDateTime"] = created.timestamp()
+                records.append(record)
+        return {"Records": records}
+
+
+@pytest.fixture
+def render(tables: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    buckets = create_buckets(boto3.client("s3"))
+    for name, value in function_environment("RendererFunction", names={**tables, **buckets}).items():
+        monkeypatch.setenv(name, value)
+    from liveblog.rendering import stream as stream_module
+
+    stream_module.renderer.cache_clear()
+    handler = load_handler("renderer")
+    stream = Stream(tables["ContentTable"])
+    bucket = boto3.resource("s3").Bucket(next(iter(buckets.values())))
+
+    class Render:
+        def batch(self) -> dict[str, Any]:
+            return stream.batch()
+
+        def pending(self) -> bool:
+            """Render what the stream holds; False once a batch came back empty."""
+            event = stream.batch()
+            if not event["Records"]:
+                return False
+            self(event)
+            return True
+
+        def __call__(self, event: dict[str, Any] | None = None) -> dict[str, Any]:
+            from liveblog_local.functions import LambdaContext
+
+            return handler(event if event is not None else stream.batch(), LambdaContext("liveblog-renderer"))
+
+        def json(self, key: str) -> Any:
+            return json.loads(bucket.Object(key).get()["Body"].read())
+
+        def keys(self) -> list[str]:
+            return sorted(obj.key for obj in bucket.objects.all())
+
+        def everything(self) -> str:
+            return "\n".join(bucket.Object(key).get()["Body"].read().decode() for key in self.keys())
+
+        def object(self, key: str) -> Any:
+            return bucket.Object(key).get()
+
+    yield Render()
+    stream_module.renderer.cache_clear()
+
+
+def test_a_published_entry_reaches_latest_json_and_drafts_never_do(api: Any, render: Any) -> None:
+    # Given a live blog with a published entry and a draft
+    blog = api.go_live(api.create_blog(key_points=["Ferries suspended"]))
+    out = api.post_entry(blog["id"], title="Harbour wall breached", key_event=True)
+    api.post_entry(blog["id"], status="draft", title="Unconfirmed: bridge down")
+
+    # When the stream batch is rendered
+    result = render()
+
+    # Then latest.json carries the blog, the entry, the key event and JSON-LD; the draft is nowhere
+    assert result == {"batchItemFailures": []}
+    latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    assert latest["blog"]["key_points"] == ["Ferries suspended"]
+    assert [entry["id"] for entry in latest["entries"]] == [out["id"]]
+    assert [event["id"] for event in latest["key_events"]] == [out["id"]]
+    assert latest["json_ld"]["@type"] == "LiveBlogPosting"
+    assert latest["json_ld"]["liveBlogUpdate"][0]["headline"] == "Harbour wall breached"
+    assert "Unconfirmed" not in render.everything()
+    stored = render.object(f"v1/blogs/{blog['slug']}/latest.json")
+    assert stored["ContentType"] == "application/json; charset=utf-8"
+    assert "max-age=5" in stored["CacheControl"]
+    entry_doc = render.json(f"v1/blogs/{blog['slug']}/entries/{out['id']}.json")
+    assert entry_doc["entry"]["title"] == "Harbour wall breached"
+
+
+def test_versions_only_go_up_and_duplicates_converge(api: Any, render: Any) -> None:
+    # Given a rendered batch, and a later one
+    blog = api.go_live(api.create_blog())
+    api.post_entry(blog["id"], title="One")
+    first_batch = render.batch()
+    render(first_batch)
+    api.post_entry(blog["id"], title="Two")
+    render()
+    latest_two = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+
+    # When the first batch is delivered again, late
+    replay = render(first_batch)
+
+    # Then the snapshot still shows the truth, at a higher version
+    latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    assert replay == {"batchItemFailures": []}
+    assert [entry["title"] for entry in latest["entries"]] == ["Two", "One"]
+    assert latest["version"] > latest_two["version"]
+
+
+def test_full_pages_are_archived_immutably_and_a_takedown_leaves_no_trace(api: Any, render: Any) -> None:
+    # Given a blog with more than two pages of entries
+    blog = api.go_live(api.create_blog())
+    posted = [api.post_entry(blog["id"], title=f"Update {n}") for n in range(2 * PAGE_SIZE + 3)]
+    render()
+    latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    assert len(latest["entries"]) == PAGE_SIZE
+    assert [page["number"] for page in latest["pages"]] == [1, 0]
+    page_zero = render.object(latest["pages"][1]["url"].lstrip("/"))
+    assert "immutable" in page_zero["CacheControl"]
+
+    # When an entry in the oldest page is deleted
+    victim = posted[3]
+    api.request(
+        "PATCH",
+        f"/blogs/{blog['id']}/entries/{victim['id']}",
+        {"title": "Secret source named"},
+        headers={"If-Match": '"1"'},
+    )
+    render()
+    api.request("DELETE", f"/blogs/{blog['id']}/entries/{victim['id']}", headers={"If-Match": '"2"'})
+    result = render()
+
+    # Then no object in the bucket still holds its text, and latest links the rewritten page
+    assert result == {"batchItemFailures": []}
+    assert "Secret source named" not in render.everything()
+    assert '"Update 3"' not in render.everything()
+    assert victim["id"] not in render.everything()
+    after = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    assert after["pages"][1]["url"] != latest["pages"][1]["url"]
+    page = render.json(after["pages"][1]["url"].lstrip("/"))
+    assert victim["id"] not in [entry["id"] for entry in page["entries"]]
+
+
+def test_a_poison_record_fails_alone(api: Any, render: Any) -> None:
+    # Given a real batch with a malformed record in the middle
+    blog = api.go_live(api.create_blog())
+    api.post_entry(blog["id"], title="Fine")
+    event = render.batch()
+    poison = {"eventID": "bad", "eventName": "MODIFY", "dynamodb": {"SequenceNumber": "999999999"}}
+    event["Records"].insert(1, poison)
+
+    # When it is rendered
+    result = render(event)
+
+    # Then only that record is reported, and the blog still publishes
+    assert result == {"batchItemFailures": [{"itemIdentifier": "999999999"}]}
+    latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    assert [entry["title"] for entry in latest["entries"]] == ["Fine"]
+
+
+def _seed_published(store: Any, blog_id: str, count: int) -> None:
+    """Write `count` published entries straight into the table, as years of posting would."""
+    from datetime import UTC, datetime
+
+    from liveblog.models import Entry, EntryStatus
+    from liveblog.models.common import Author
+    from liveblog.storage.content import _entry_item, _entry_key, _serialize
+
+    client = boto3.client("dynamodb")
+    now = datetime.now(UTC)
+    author = Author(id="seed", name="Seed")
+    items = []
+    for n in range(1, count + 1):
+        entry = Entry(
+            id=f"01JD{n:022d}",
+            blog_id=blog_id,
+            seq=n,
+            pub_seq=n,
+            status=EntryStatus.PUBLISHED,
+            title=f"Archive {n}",
+            author=author,
+            created_at=now,
+            published_at=now,
+            version=1,
+        )
+        items.append(
+            {"PutRequest": {"Item": {**_serialize(_entry_item(entry)), **_entry_key(blog_id, entry.id)}}}
+        )
+    for start in range(0, len(items), 25):
+        client.batch_write_item(RequestItems={store.table_name: items[start : start + 25]})
+    client.update_item(
+        TableName=store.table_name,
+        Key={"PK": {"S": f"BLOG#{blog_id}"}, "SK": {"S": "BLOG"}},
+        UpdateExpression="SET entry_seq = :n, published_seq = :n",
+        ExpressionAttributeValues={":n": {"N": str(count)}},
+    )
+
+
+def _items_read(client: Any) -> Any:
+    counted = {"items": 0}
+
+    def count(parsed: dict[str, Any], **_: Any) -> None:
+        if "Count" in parsed:
+            counted["items"] += parsed["Count"]
+        elif "Responses" in parsed:
+            counted["items"] += sum(len(items) for items in parsed["Responses"].values())
+        elif "Item" in parsed:
+            counted["items"] += 1
+
+    client.meta.events.register("after-call.dynamodb", count)
+    return counted
+
+
+@pytest.mark.parametrize("size", [10, 400])
+def test_one_new_entry_costs_the_same_whatever_the_blog_size(
+    api: Any, render: Any, store: Any, size: int
+) -> None:
+    # Given a live blog already holding `size` published entries, rendered once
+    from liveblog.rendering import stream as stream_module
+
+    blog = api.go_live(api.create_blog())
+    _seed_published(store, blog["id"], size)
+    api.post_entry(blog["id"], title="Warm-up")
+    while render.pending():
+        render()
+    renderer = stream_module.renderer()
+    puts_before = renderer.snapshots.puts
+    counted = _items_read(renderer.content._client)
+
+    # When one more entry is posted and rendered
+    api.post_entry(blog["id"], title="One more")
+    render()
+
+    # Then it costs a handful of writes and about one page of reads, at any size
+    puts = renderer.snapshots.puts - puts_before
+    assert puts <= 3, puts
+    assert counted["items"] <= PAGE_SIZE + 5, counted
+    assert renderer.snapshots.invalidations == []
+    latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    assert latest["entries"][0]["title"] == "One more"
+    assert len(latest["pages"]) == (size + 2) // PAGE_SIZE
+
+
+def test_a_batch_of_many_changes_to_one_blog_renders_it_once(api: Any, render: Any) -> None:
+    from liveblog.rendering import stream as stream_module
+
+    blog = api.go_live(api.create_blog())
+    api.post_entry(blog["id"], title="First")
+    render()
+    renderer = stream_module.renderer()
+    before = render.json(f"v1/blogs/{blog['slug']}/latest.json")["version"]
+    puts_before = renderer.snapshots.puts
+    for n in range(30):
+        api.post_entry(blog["id"], title=f"Burst {n}")
+
+    render()
+
+    after = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    assert after["version"] == before + 1
+    # latest.json, one full page, and the 30 new entries' own documents
+    assert renderer.snapshots.puts - puts_before == 1 + 1 + 30
