@@ -12,7 +12,7 @@ FUNCTION_MODULES := $(wildcard functions/*/app.py)
 
 help:
 	@echo "make venv                 create .venv and install the project with its dev tools"
-	@echo "make dev                  run the local stack (API :3000, moto :5000) until Ctrl-C"
+	@echo "make dev                  run the local stack (API :3000, CDN :3001, moto :5000) until Ctrl-C"
 	@echo "make token ROLE=editor    print a JWT for the local API (ROLE=editor|contributor)"
 	@echo "make lint                 ruff, mypy, cfn-lint and the layer requirements check"
 	@echo "make format               apply ruff's fixes and formatting"

@@ -11,18 +11,21 @@ import sys
 import threading
 from types import FrameType
 
-from liveblog_local.stack import LocalStack, Ports, start_dev_stack
+from liveblog_local.stack import DevStackInfo, LocalStack, Ports, start_dev_stack
 from liveblog_local.tokens import DEFAULT_TTL_SECONDS, DEFAULT_USERS, issue_token
 
 
-def _banner(api_url: str, aws_url: str, tables: dict[str, str], token: str) -> str:
-    table_list = ", ".join(sorted(tables.values()))
+def _banner(info: DevStackInfo, token: str) -> str:
+    api_url, aws_url = info.api_url, info.aws_url
+    table_list = ", ".join(sorted(info.tables.values()))
+    bucket_list = ", ".join(sorted(info.buckets.values()))
     return f"""
 Liveblog local stack
   API          {api_url}
   Swagger UI   {api_url}/docs
   OpenAPI      {api_url}/openapi.json
-  AWS (moto)   {aws_url}   tables: {table_list}
+  CDN          {info.cdn_url}   e.g. {info.cdn_url}/v1/blogs/<slug>/latest.json
+  AWS (moto)   {aws_url}   tables: {table_list}   buckets: {bucket_list}
                aws --endpoint-url {aws_url} dynamodb scan --table-name ContentTable
 Data lives in moto's memory and is lost when this process exits.
 
@@ -64,7 +67,7 @@ def run_dev(scheduler_seconds: float) -> int:
     stack = LocalStack()
     try:
         info = start_dev_stack(stack, Ports.from_environment(), scheduler_seconds)
-        print(_banner(info.api_url, info.aws_url, info.tables, issue_token("editor")), flush=True)
+        print(_banner(info, issue_token("editor")), flush=True)
         while not stopping.wait(1):
             pass
     finally:

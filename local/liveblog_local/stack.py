@@ -1,7 +1,7 @@
 """The local stack's services, started in order and stopped in reverse.
 
-Each service is an object with `name`, `start()` and `stop()`; adding one (a stream
-poller, a CDN server) is one more entry in `LocalStack.services`.
+Each service is an object with `name`, `start()` and `stop()`; adding one is one more
+entry in `LocalStack.services`.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from typing import Any, Protocol
 
 import boto3
 
-from liveblog_local import LOCAL_ACCOUNT_ID, LOCAL_REGION, TEMPLATE_PATH
+from liveblog_local import LOCAL_ACCOUNT_ID, LOCAL_REGION, STATE_DIR, TEMPLATE_PATH
+from liveblog_local.cdn import CdnServer, SnapshotCdn
 from liveblog_local.functions import Handler, lambda_context, load_handler
 from liveblog_local.gateway import GatewayServer, HttpApiGateway
 from liveblog_local.moto_locks import serialize_dynamodb
-from liveblog_local.template import LOCAL_STACK_NAME, LocalTemplate, create_tables
+from liveblog_local.streams import StreamPoller
+from liveblog_local.template import LOCAL_STACK_NAME, LocalTemplate, create_buckets, create_tables
 
 log = logging.getLogger("liveblog_local")
 
@@ -39,12 +41,14 @@ class Service(Protocol):
 class Ports:
     api: int = 3000
     aws: int = 5000
+    cdn: int = 3001
 
     @classmethod
     def from_environment(cls) -> Ports:
         return cls(
             api=int(os.environ.get("LIVEBLOG_API_PORT", cls.api)),
             aws=int(os.environ.get("LIVEBLOG_AWS_PORT", cls.aws)),
+            cdn=int(os.environ.get("LIVEBLOG_CDN_PORT", cls.cdn)),
         )
 
 
@@ -167,25 +171,34 @@ class LocalStack:
 class DevStackInfo:
     api_url: str
     aws_url: str
+    cdn_url: str
     tables: dict[str, str]
+    buckets: dict[str, str]
 
 
 # The functions `make dev` runs, by template logical id -> functions/<dir>.
-DEV_FUNCTIONS = {"AdminApiFunction": "admin_api", "SchedulerFunction": "scheduler"}
+DEV_FUNCTIONS = {
+    "AdminApiFunction": "admin_api",
+    "SchedulerFunction": "scheduler",
+    "RendererFunction": "renderer",
+}
 
 
 def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -> DevStackInfo:
-    """Start moto, create the tables, then serve the admin API and run the scheduler, all from the template."""
+    """Start moto, create the tables and buckets, then serve the admin API, run the scheduler,
+    feed the renderer from the table's stream and serve the snapshot bucket, all from the template."""
     ensure_port_free("127.0.0.1", ports.aws, "LIVEBLOG_AWS_PORT")
     ensure_port_free("127.0.0.1", ports.api, "LIVEBLOG_API_PORT")
+    ensure_port_free("127.0.0.1", ports.cdn, "LIVEBLOG_CDN_PORT")
     configure_aws_environment(ports.aws)
     serialize_dynamodb()
     moto = MotoService(port=ports.aws)
     stack.add(moto)
     tables = create_tables(boto3.client("dynamodb"), TEMPLATE_PATH)
+    buckets = create_buckets(boto3.client("s3"), TEMPLATE_PATH)
 
-    template = LocalTemplate.load(TEMPLATE_PATH, names=tables)
-    # Both functions share this process, so their environments must agree where they overlap.
+    template = LocalTemplate.load(TEMPLATE_PATH, names={**tables, **buckets})
+    # The functions share this process, so their environments must agree where they overlap.
     environment: dict[str, str] = {}
     for logical_id in DEV_FUNCTIONS:
         for name, value in template.function_environment(logical_id).items():
@@ -214,4 +227,17 @@ def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -
             function_name="SchedulerFunction",
         )
     )
-    return DevStackInfo(api_url=api.url, aws_url=moto.url, tables=tables)
+    for mapping in template.dynamodb_stream_events("RendererFunction"):
+        stack.add(
+            StreamPoller(
+                handler=load_handler(DEV_FUNCTIONS["RendererFunction"]),
+                function_name="RendererFunction",
+                mapping=mapping,
+                memory_limit_in_mb=template.function_setting("RendererFunction", "MemorySize", 128),
+                timeout_seconds=template.function_setting("RendererFunction", "Timeout", 3),
+                dead_letter_path=STATE_DIR / "renderer-dead-letters.jsonl",
+            )
+        )
+    cdn = CdnServer(SnapshotCdn(buckets["SnapshotBucket"]), port=ports.cdn)
+    stack.add(cdn)
+    return DevStackInfo(api_url=api.url, aws_url=moto.url, cdn_url=cdn.url, tables=tables, buckets=buckets)

@@ -20,6 +20,7 @@ from liveblog_local import LOCAL_ACCOUNT_ID, LOCAL_REGION, TEMPLATE_PATH
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
 
 LOCAL_STACK_NAME = "liveblog-local"
 
@@ -92,6 +93,26 @@ class HttpApiConfig:
     cors: CorsConfiguration | None = None
 
 
+@dataclass(frozen=True)
+class DynamoDBStreamEvent:
+    """A function's DynamoDB event: what Lambda's event source mapping would do with the stream.
+
+    -1 for retries or record age means "until the record expires", as in Lambda.
+    """
+
+    name: str
+    table_logical_id: str
+    table_name: str
+    starting_position: str = "LATEST"
+    batch_size: int = 100
+    batching_window_seconds: float = 0.0
+    report_batch_item_failures: bool = False
+    bisect_on_error: bool = False
+    maximum_retry_attempts: int = -1
+    maximum_record_age_seconds: int = -1
+    on_failure: str | None = None
+
+
 @dataclass
 class LocalTemplate:
     """The template with intrinsics resolved as the local stack deploys it.
@@ -119,7 +140,18 @@ class LocalTemplate:
         return {lid: res for lid, res in self.resources.items() if res.get("Type") == resource_type}
 
     def physical_name(self, logical_id: str) -> str:
-        return self.names.get(logical_id, logical_id)
+        """What !Ref gives locally: `names`, else a default by resource type, else the logical id."""
+        if logical_id in self.names:
+            return self.names[logical_id]
+        resource_type = self.resources.get(logical_id, {}).get("Type")
+        if resource_type == "AWS::S3::Bucket":
+            # S3 names are lowercase; a BucketName property would be honoured as in AWS.
+            name = self.resources[logical_id].get("Properties", {}).get("BucketName")
+            return str(self.resolve(name)) if name is not None else logical_id.lower()
+        if resource_type == "AWS::CloudFront::Distribution":
+            # No CloudFront locally: an empty id tells the renderer to skip invalidations.
+            return ""
+        return logical_id
 
     def properties(self, logical_id: str) -> dict[str, Any]:
         resolved = self.resolve(self.resources[logical_id].get("Properties", {}))
@@ -143,6 +175,48 @@ class LocalTemplate:
         if value is None:
             value = self.document.get("Globals", {}).get("Function", {}).get(name, default)
         return int(self.resolve(value))
+
+    def dynamodb_stream_events(self, function_logical_id: str) -> list[DynamoDBStreamEvent]:
+        """The function's DynamoDB events (its stream event source mappings), with SAM's defaults."""
+        function = self.resources[function_logical_id]
+        events: list[DynamoDBStreamEvent] = []
+        for event_name, event in function.get("Properties", {}).get("Events", {}).items():
+            if event.get("Type") != "DynamoDB":
+                continue
+            props = event.get("Properties", {})
+            stream = props.get("Stream")
+            # The stream ARN exists only once the table does; the mapping is known by its table.
+            get_att = stream.get("Fn::GetAtt") if isinstance(stream, dict) else None
+            if not get_att or list(get_att)[1:] != ["StreamArn"]:
+                raise TemplateError(
+                    f"{function_logical_id}.{event_name}: Stream must be !GetAtt <Table>.StreamArn"
+                )
+            table = str(get_att[0])
+            setting = {
+                name: self.resolve(props[name])
+                for name in props
+                if name not in ("Stream", "DestinationConfig")
+            }
+            destination = self.resolve(
+                props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+            )
+            events.append(
+                DynamoDBStreamEvent(
+                    name=event_name,
+                    table_logical_id=table,
+                    table_name=self.physical_name(table),
+                    starting_position=str(setting.get("StartingPosition", "LATEST")),
+                    batch_size=int(setting.get("BatchSize", 100)),
+                    batching_window_seconds=float(setting.get("MaximumBatchingWindowInSeconds", 0)),
+                    report_batch_item_failures="ReportBatchItemFailures"
+                    in setting.get("FunctionResponseTypes", []),
+                    bisect_on_error=bool(setting.get("BisectBatchOnFunctionError", False)),
+                    maximum_retry_attempts=int(setting.get("MaximumRetryAttempts", -1)),
+                    maximum_record_age_seconds=int(setting.get("MaximumRecordAgeInSeconds", -1)),
+                    on_failure=destination if isinstance(destination, str) else None,
+                )
+            )
+        return events
 
     def http_api(self, function_logical_id: str) -> HttpApiConfig:
         """The function's HttpApi routes, which of them need a token, and the API's CORS."""
@@ -258,6 +332,10 @@ class LocalTemplate:
         if resource_type == "AWS::DynamoDB::Table" and attribute == "Arn":
             name = self.physical_name(logical_id)
             return f"arn:aws:dynamodb:{self.region}:{self.account_id}:table/{name}"
+        if resource_type == "AWS::S3::Bucket" and attribute == "Arn":
+            return f"arn:aws:s3:::{self.physical_name(logical_id)}"
+        if resource_type == "AWS::SQS::Queue" and attribute == "Arn":
+            return f"arn:aws:sqs:{self.region}:{self.account_id}:{self.physical_name(logical_id)}"
         raise TemplateError(f"Fn::GetAtt {logical_id}.{attribute} has no local value")
 
     def _sub(self, argument: Any) -> str:
@@ -372,6 +450,37 @@ def create_tables(dynamodb_client: DynamoDBClient, template_path: Path = TEMPLAT
                     TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
                 )
         created[logical_id] = table_name
+    return created
+
+
+# ---------------------------------------------------------------- S3
+
+
+def create_buckets(s3_client: S3Client, template_path: Path = TEMPLATE_PATH) -> dict[str, str]:
+    """Create every AWS::S3::Bucket in the template, named as `LocalTemplate.physical_name` names it
+    (the logical id lowercased); existing ones are kept.
+
+    Only the given client is used, so this works against moto's server and inside `mock_aws`.
+    Returns logical id -> bucket name. Bucket policies, public access blocks and encryption
+    settings are not reproduced: locally nothing reads the bucket except through boto3.
+    """
+    template = LocalTemplate.load(template_path)
+    created: dict[str, str] = {}
+    for logical_id in template.resources_of_type("AWS::S3::Bucket"):
+        bucket_name = template.physical_name(logical_id)
+        request: dict[str, Any] = {"Bucket": bucket_name}
+        region = s3_client.meta.region_name
+        if region and region != "us-east-1":
+            request["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        try:
+            s3_client.create_bucket(**request)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in (
+                "BucketAlreadyOwnedByYou",
+                "BucketAlreadyExists",
+            ):
+                raise
+        created[logical_id] = bucket_name
     return created
 
 

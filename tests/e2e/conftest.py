@@ -26,6 +26,7 @@ def free_port() -> int:
 class LocalStack:
     api: str
     aws: str
+    cdn: str
     process: subprocess.Popen[str]
     log: Path
 
@@ -48,12 +49,13 @@ class LocalStack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    api_port, aws_port = free_port(), free_port()
+    api_port, aws_port, cdn_port = free_port(), free_port(), free_port()
     log = tmp_path_factory.mktemp("stack") / "dev.log"
     env = {
         **os.environ,
         "LIVEBLOG_API_PORT": str(api_port),
         "LIVEBLOG_AWS_PORT": str(aws_port),
+        "LIVEBLOG_CDN_PORT": str(cdn_port),
         "LIVEBLOG_SCHEDULER_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",
     }
@@ -68,7 +70,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
             stderr=subprocess.STDOUT,
             text=True,
         )
-    local = LocalStack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", process, log)
+    local = LocalStack(
+        f"http://127.0.0.1:{api_port}",
+        f"http://127.0.0.1:{aws_port}",
+        f"http://127.0.0.1:{cdn_port}",
+        process,
+        log,
+    )
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:

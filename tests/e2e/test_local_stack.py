@@ -168,6 +168,37 @@ def test_the_aws_endpoint_is_inspectable_with_boto3(stack: Any) -> None:
     assert {"ContentTable", "IdempotencyTable"} <= set(client.list_tables()["TableNames"])
 
 
+def test_a_published_entry_reaches_the_cdn_within_seconds(stack: Any) -> None:
+    editor = stack.session("editor")
+    slug = f"ferry-{uuid4().hex[:8]}"
+    blog = editor.post(f"{stack.api}/blogs", json={"slug": slug, "title": "Ferries"}, timeout=5).json()
+    live = editor.patch(
+        f"{stack.api}/blogs/{blog['id']}", json={"status": "live"}, headers={"If-Match": '"1"'}, timeout=5
+    )
+    assert live.status_code == 200
+    posted = editor.post(
+        f"{stack.api}/blogs/{blog['id']}/entries",
+        json={"title": "Last sailing cancelled", "status": "published", "blocks": []},
+        timeout=5,
+    )
+    assert posted.status_code == 201, posted.text
+    started = time.monotonic()
+    latest = f"{stack.cdn}/v1/blogs/{slug}/latest.json"
+    while True:
+        response = requests.get(latest, timeout=5)
+        if response.status_code == 200 and "Last sailing cancelled" in response.text:
+            break
+        # Typically ~1.3 s (the template's 1 s batching window, a 0.25 s poll, the render);
+        # the margin is for parallel test workers each running a stack.
+        assert time.monotonic() - started < 5, f"not on the CDN after 5 s: {response.status_code}"
+        time.sleep(0.1)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Content-Encoding"] == "gzip"
+    again = requests.get(latest, headers={"If-None-Match": response.headers["ETag"]}, timeout=5)
+    assert again.status_code == 304
+    assert requests.get(f"{stack.cdn}/v1/blogs/{slug}/nope.json", timeout=5).status_code == 404
+
+
 def test_the_readme_walkthrough_works_as_pasted(stack: Any) -> None:
     readme = (REPO / "README.md").read_text()
     walkthrough = re.search(r"## Try it.*?```sh\n(.*?)```", readme, re.S)

@@ -1,0 +1,94 @@
+"""The local CDN in front of the snapshot bucket: what a reader's browser sees through CloudFront."""
+
+import gzip
+import json
+
+import boto3
+import pytest
+import requests
+
+from liveblog_local.cdn import CdnServer, SnapshotCdn
+from liveblog_local.template import create_buckets, function_environment
+
+BIG = json.dumps({"entries": [{"n": n, "text": "Winds reach 90 km/h."} for n in range(100)]}).encode()
+
+
+@pytest.fixture
+def bucket(tables: dict[str, str]) -> str:
+    buckets = create_buckets(boto3.client("s3"))
+    assert buckets == {"SnapshotBucket": "snapshotbucket"}
+    assert create_buckets(boto3.client("s3")) == buckets  # idempotent
+    s3 = boto3.client("s3")
+    s3.put_object(
+        Bucket="snapshotbucket",
+        Key="v1/blogs/storm/latest.json",
+        Body=BIG,
+        ContentType="application/json",
+        CacheControl="public, max-age=5",
+    )
+    s3.put_object(Bucket="snapshotbucket", Key="v1/tiny.json", Body=b"{}", ContentType="application/json")
+    return "snapshotbucket"
+
+
+def test_the_renderer_environment_names_the_local_bucket_and_no_distribution(tables: dict[str, str]) -> None:
+    environment = function_environment("RendererFunction", names=tables)
+    assert environment["LIVEBLOG_SNAPSHOT_BUCKET"] == "snapshotbucket"
+    assert environment["LIVEBLOG_DISTRIBUTION_ID"] == ""
+
+
+def test_an_object_with_its_headers(bucket: str) -> None:
+    cdn = SnapshotCdn(bucket)
+    response = cdn.handle("GET", "/v1/blogs/storm/latest.json?x=1", {})
+    headers = dict(response.headers)
+    assert response.status == 200
+    assert response.body == BIG
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Cache-Control"] == "public, max-age=5"
+    assert headers["ETag"].startswith('"')
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Length"] == str(len(BIG))
+
+    again = cdn.handle("GET", "/v1/blogs/storm/latest.json", {"if-none-match": headers["ETag"]})
+    assert again.status == 304
+    assert again.body == b""
+
+
+def test_gzip_when_accepted_and_worth_it(bucket: str) -> None:
+    cdn = SnapshotCdn(bucket)
+    response = cdn.handle("GET", "/v1/blogs/storm/latest.json", {"accept-encoding": "br, gzip"})
+    headers = dict(response.headers)
+    assert headers["Content-Encoding"] == "gzip"
+    assert headers["ETag"].startswith('W/"')
+    assert gzip.decompress(response.body) == BIG
+    assert cdn.handle("GET", "/v1/blogs/storm/latest.json", {"if-none-match": headers["ETag"]}).status == 304
+    tiny = dict(cdn.handle("GET", "/v1/tiny.json", {"accept-encoding": "gzip"}).headers)
+    assert "Content-Encoding" not in tiny
+
+
+def test_missing_objects_and_the_root(bucket: str) -> None:
+    cdn = SnapshotCdn(bucket)
+    for path in ("/v1/blogs/nope/latest.json", "/", "/v1/"):
+        response = cdn.handle("GET", path, {})
+        assert response.status == 404
+        assert json.loads(response.body) == {"message": "Not Found"}
+    assert cdn.handle("HEAD", "/v1/nope.json", {}).status == 404
+
+
+def test_over_http(bucket: str) -> None:
+    server = CdnServer(SnapshotCdn(bucket), port=0)
+    server.start()
+    try:
+        response = requests.get(f"{server.url}/v1/blogs/storm/latest.json", timeout=5)
+        assert response.status_code == 200
+        assert response.headers["Content-Encoding"] == "gzip"  # requests accepts gzip
+        assert response.json() == json.loads(BIG)
+        head = requests.head(f"{server.url}/v1/tiny.json", timeout=5)
+        assert head.status_code == 200
+        assert head.headers["Content-Length"] == "2"
+        assert requests.get(f"{server.url}/missing", timeout=5).status_code == 404
+        assert requests.post(f"{server.url}/v1/tiny.json", timeout=5).status_code == 403
+        preflight = requests.options(f"{server.url}/v1/tiny.json", timeout=5)
+        assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    finally:
+        server.stop()
