@@ -8,7 +8,7 @@ ROLE ?= editor
 FUNCTION_MODULES := $(wildcard functions/*/app.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev token lint format requirements test
+.PHONY: help venv dev token lint format requirements schemas test
 
 help:
 	@echo "make venv                 create .venv and install the project with its dev tools"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint                 ruff, mypy, cfn-lint and the layer requirements check"
 	@echo "make format               apply ruff's fixes and formatting"
 	@echo "make requirements         regenerate layers/liveblog/requirements.txt from pyproject.toml"
+	@echo "make schemas              regenerate schemas/ (snapshot JSON Schemas) from the models"
 	@echo "make test                 lint, then the whole test suite"
 
 venv: $(STAMP)
@@ -50,6 +51,9 @@ format: venv
 
 requirements: venv
 	$(BIN)/python scripts/layer_requirements.py
+
+schemas: venv
+	$(BIN)/python scripts/snapshot_schemas.py
 
 test: venv lint
 	$(BIN)/python -m pytest -n auto
