@@ -8,7 +8,7 @@ ROLE ?= editor
 FUNCTION_MODULES := $(wildcard functions/*/app.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev token lint format requirements schemas test
+.PHONY: help venv dev token lint format requirements schemas bench test
 
 help:
 	@echo "make venv                 create .venv and install the project with its dev tools"
@@ -18,6 +18,7 @@ help:
 	@echo "make format               apply ruff's fixes and formatting"
 	@echo "make requirements         regenerate layers/liveblog/requirements.txt from pyproject.toml"
 	@echo "make schemas              regenerate schemas/ (snapshot JSON Schemas) from the models"
+	@echo "make bench                count what one new entry costs the renderer at 10 and 10,000 entries"
 	@echo "make test                 lint, then the whole test suite"
 
 venv: $(STAMP)
@@ -54,6 +55,9 @@ requirements: venv
 
 schemas: venv
 	$(BIN)/python scripts/snapshot_schemas.py
+
+bench: venv
+	$(BIN)/python bench/render_cost.py
 
 test: venv lint
 	$(BIN)/python -m pytest -n auto
