@@ -16,8 +16,8 @@ os.environ.update(
 )  # fmt: skip
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import boto3
+from moto import mock_aws
 
 SIZES = (10, 10_000)
 
@@ -41,7 +41,9 @@ def measure(size: int) -> dict[str, int]:
         bucket = next(iter(create_buckets(boto3.client("s3")).values()))
         store = ContentStore(tables["ContentTable"])
         editor = Principal(user_id="bench", name="Bench", groups=frozenset({"editors"}))
-        blog = blogs.create_blog(store, editor, BlogCreate(slug=f"bench-{size}", title="Bench", status="live"))
+        blog = blogs.create_blog(
+            store, editor, BlogCreate(slug=f"bench-{size}", title="Bench", status="live")
+        )
         now = datetime.now(UTC)
         author = Author(id="seed", name="Seed")
         requests = []
@@ -50,7 +52,9 @@ def measure(size: int) -> dict[str, int]:
                 id=new_id(), blog_id=blog.id, seq=n, pub_seq=n, status=EntryStatus.PUBLISHED,
                 title=f"Archive {n}", author=author, created_at=now, published_at=now, version=1,
             )  # fmt: skip
-            requests.append({"PutRequest": {"Item": {**_serialize(_entry_item(entry)), **_entry_key(blog.id, entry.id)}}})
+            requests.append(
+                {"PutRequest": {"Item": {**_serialize(_entry_item(entry)), **_entry_key(blog.id, entry.id)}}}
+            )
         for start in range(0, len(requests), 25):
             client.batch_write_item(RequestItems={store.table_name: requests[start : start + 25]})
         client.update_item(
@@ -71,14 +75,20 @@ def measure(size: int) -> dict[str, int]:
         read = {"items": 0}
 
         def count(parsed: dict, **_: object) -> None:
-            read["items"] += parsed.get("Count", 0) + sum(len(v) for v in parsed.get("Responses", {}).values())
+            read["items"] += parsed.get("Count", 0) + sum(
+                len(v) for v in parsed.get("Responses", {}).values()
+            )
             read["items"] += 1 if "Item" in parsed else 0
 
         content._client.meta.events.register("after-call.dynamodb", count)
         renderer = Renderer(content, snapshots)
         for blog_id, change in changes_by_blog(records).items():
             renderer.render_blog(blog_id, change)
-        return {"puts": snapshots.puts, "items_read": read["items"], "invalidations": len(snapshots.invalidations)}
+        return {
+            "puts": snapshots.puts,
+            "items_read": read["items"],
+            "invalidations": len(snapshots.invalidations),
+        }
 
 
 def main() -> int:
@@ -87,7 +97,9 @@ def main() -> int:
     for size, result in results.items():
         print(f"{size:>18} {result['puts']:>8} {result['items_read']:>11} {result['invalidations']:>14}")
     small, large = (results[size] for size in SIZES)
-    print(f"ratio {SIZES[1]}/{SIZES[0]}: PUTs {large['puts'] / small['puts']:.2f}, items read {large['items_read'] / small['items_read']:.2f}")
+    print(
+        f"ratio {SIZES[1]}/{SIZES[0]}: PUTs {large['puts'] / small['puts']:.2f}, items read {large['items_read'] / small['items_read']:.2f}"
+    )
     return 0
 
 
