@@ -203,7 +203,11 @@ def test_the_readme_walkthrough_works_as_pasted(stack: Any) -> None:
     readme = (REPO / "README.md").read_text()
     walkthrough = re.search(r"## Try it.*?```sh\n(.*?)```", readme, re.S)
     assert walkthrough, "README has no walk-through"
-    script = walkthrough.group(1).replace("http://127.0.0.1:3000", stack.api)
+    script = (
+        walkthrough.group(1)
+        .replace("http://127.0.0.1:3000", stack.api)
+        .replace("http://127.0.0.1:3001", stack.cdn)
+    )
     env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}"}
 
     result = subprocess.run(
@@ -223,3 +227,4 @@ def test_the_readme_walkthrough_works_as_pasted(stack: Any) -> None:
     assert '"code":"validation_failed"' in out
     assert "img" in out
     assert '"status":"scheduled"' in out
+    assert '"@type":"LiveBlogPosting"' in out  # step 8 read the snapshot from the local CDN
