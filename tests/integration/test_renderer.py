@@ -286,3 +286,63 @@ def test_a_batch_of_many_changes_to_one_blog_renders_it_once(api: Any, render: A
     assert after["version"] == before + 1
     # latest.json, one full page, and the 30 new entries' own documents
     assert renderer.snapshots.puts - puts_before == 1 + 1 + 30
+
+
+def test_takedown_invalidates_exactly_the_removed_paths_and_routine_changes_none(
+    api: Any, render: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a CloudFront distribution in front of the bucket
+    from liveblog.rendering import stream as stream_module
+
+    cloudfront = boto3.client("cloudfront")
+    distribution = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "liveblog-test",
+            "Comment": "snapshots",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "s3",
+                        "DomainName": "snapshots.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "s3",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+        }
+    )["Distribution"]["Id"]
+    monkeypatch.setenv("LIVEBLOG_DISTRIBUTION_ID", distribution)
+    stream_module.renderer.cache_clear()
+    blog = api.go_live(api.create_blog())
+    entry = api.post_entry(blog["id"], title="Named the wrong person")
+    render()
+    api.request(
+        "PATCH",
+        f"/blogs/{blog['id']}/entries/{entry['id']}",
+        {"title": "Named a person"},
+        headers={"If-Match": '"1"'},
+    )
+    render()
+    assert (
+        cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Quantity", 0) == 0
+    )
+
+    # When the entry is deleted
+    api.request("DELETE", f"/blogs/{blog['id']}/entries/{entry['id']}", headers={"If-Match": '"2"'})
+    render()
+
+    # Then one invalidation names exactly the entry's document
+    invalidations = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]["Items"]
+    assert len(invalidations) == 1
+    detail = cloudfront.get_invalidation(DistributionId=distribution, Id=invalidations[0]["Id"])
+    assert detail["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] == [
+        f"/v1/blogs/{blog['slug']}/entries/{entry['id']}.json"
+    ]
