@@ -22,7 +22,7 @@ from moto import mock_aws
 SIZES = (10, 10_000)
 
 
-def measure(size: int) -> dict[str, int]:
+def measure(size: int, changes: str = "one new entry") -> dict[str, int]:
     from liveblog.ids import new_id
     from liveblog.logic import blogs, entries
     from liveblog.logic.auth import Principal
@@ -68,7 +68,23 @@ def measure(size: int) -> dict[str, int]:
         reader = StreamReader(store.table_name)
         reader.read_all()
 
-        entries.create_entry(store, editor, blog.id, EntryCreate(title="One more", status="published"))
+        if changes == "one new entry":
+            entries.create_entry(store, editor, blog.id, EntryCreate(title="One more", status="published"))
+        elif changes == "100 new entries":
+            for n in range(100):
+                entries.create_entry(
+                    store, editor, blog.id, EntryCreate(title=f"Burst {n}", status="published")
+                )
+        else:  # 100 corrections of one entry
+            from liveblog.models import EntryPatch
+
+            entry = entries.create_entry(
+                store, editor, blog.id, EntryCreate(title="Count", status="published")
+            )
+            for n in range(100):
+                entry = entries.update_entry(
+                    store, editor, blog.id, entry.id, EntryPatch(title=f"Count {n}"), entry.version
+                )
         records = reader.read_all()
         content = ContentStore(tables["ContentTable"])
         snapshots = SnapshotStore(bucket)
@@ -100,6 +116,10 @@ def main() -> int:
     print(
         f"ratio {SIZES[1]}/{SIZES[0]}: PUTs {large['puts'] / small['puts']:.2f}, items read {large['items_read'] / small['items_read']:.2f}"
     )
+    print("\nOne stream batch into a blog of 10 entries (each batch renders the blog once):")
+    for changes in ("one new entry", "100 new entries", "100 corrections of one entry"):
+        result = measure(10, changes)
+        print(f"{changes:>30}: {result['puts']} PUTs, {result['items_read']} items read")
     return 0
 
 
