@@ -346,3 +346,36 @@ def test_takedown_invalidates_exactly_the_removed_paths_and_routine_changes_none
     assert detail["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] == [
         f"/v1/blogs/{blog['slug']}/entries/{entry['id']}.json"
     ]
+
+
+def test_the_sample_stream_event_renders(api: Any, render: Any, store: Any, sample_event: Any) -> None:
+    # Given the blog and entry that events/stream-batch.json names
+    from datetime import UTC, datetime
+
+    from liveblog.models import Blog, BlogStatus, Entry, EntryStatus
+    from liveblog.models.common import Author
+
+    now = datetime(2026, 11, 28, 14, 5, tzinfo=UTC)
+    author = Author(id="7d3c1f4e-0000-4000-8000-000000000001", name="Eda Harbour")
+    blog_id, entry_id = "01JDQ5V7Z8YB6T3M2W4K9C1E0F", "01JDQ6A3R4S5T6V7W8X9Y0Z1AB"
+    store.create_blog(
+        Blog(id=blog_id, slug="harbour-city-marathon", title="Harbour City Marathon: live", status=BlogStatus.LIVE,
+             coverage_start_at=now, created_by=author, created_at=now, updated_at=now, version=2)
+    )  # fmt: skip
+    store.create_entry(
+        blog_id,
+        lambda seq, pub_seq: Entry(
+            id=entry_id, blog_id=blog_id, seq=seq, pub_seq=pub_seq, status=EntryStatus.PUBLISHED,
+            title="And they're off", key_event=True, author=author, created_at=now, published_at=now, version=1,
+        ),
+        publishing=True,
+    )  # fmt: skip
+
+    # When the sample batch is delivered as Lambda would
+    result = render(sample_event("stream-batch"))
+
+    # Then it renders the blog with the entry
+    assert result == {"batchItemFailures": []}
+    latest = render.json("v1/blogs/harbour-city-marathon/latest.json")
+    assert [entry["id"] for entry in latest["entries"]] == [entry_id]
+    assert [event["id"] for event in latest["key_events"]] == [entry_id]
