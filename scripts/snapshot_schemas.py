@@ -17,7 +17,10 @@ SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 def render() -> dict[Path, str]:
     return {
         SCHEMAS / f"{name}.schema.json": json.dumps(
-            {"$schema": "https://json-schema.org/draft/2020-12/schema", **model.model_json_schema(mode="serialization")},
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                **model.model_json_schema(mode="serialization"),
+            },
             indent=2,
             ensure_ascii=False,
         )
