@@ -425,30 +425,10 @@ class ContentStore:
         transaction would make them retry each other into the ground. The entry is written next;
         only a function dying between the two writes could leave a number unused.
         """
-        try:
-            with _translated_errors():
-                response = self._client.update_item(
-                    TableName=self.table_name,
-                    Key=_blog_key(blog_id),
-                    UpdateExpression="ADD entry_seq :one" + (", published_seq :one" if publishing else ""),
-                    ConditionExpression="attribute_exists(PK) AND #status <> :archived",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={":one": {"N": "1"}, ":archived": {"S": BlogStatus.ARCHIVED}},
-                    ReturnValues="UPDATED_NEW",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                if exc.response.get("Item"):
-                    raise IllegalTransitionError(
-                        "the blog is archived; its entries can no longer change"
-                    ) from exc
-                raise NotFoundError(f"no blog with id {blog_id}") from exc
-            raise
-        numbers = response["Attributes"]
-        entry = build(
-            int(numbers["entry_seq"]["N"]), int(numbers["published_seq"]["N"]) if publishing else None
+        numbers = self._take_numbers(
+            blog_id, ("entry_seq", "published_seq") if publishing else ("entry_seq",)
         )
+        entry = build(numbers["entry_seq"], numbers.get("published_seq"))
         # The blog may be archived or deleted between the counter and the put: check it again,
         # atomically with the put.
         steps: list[Any] = [
@@ -483,12 +463,16 @@ class ContentStore:
 
     def take_published_seq(self, blog_id: str) -> int:
         """The blog's next publication number, for an entry being published for the first time."""
+        return self._take_numbers(blog_id, ("published_seq",))["published_seq"]
+
+    def _take_numbers(self, blog_id: str, counters: tuple[str, ...]) -> dict[str, int]:
+        """Advance the blog's counters by one, atomically, refusing missing and archived blogs."""
         try:
             with _translated_errors():
                 response = self._client.update_item(
                     TableName=self.table_name,
                     Key=_blog_key(blog_id),
-                    UpdateExpression="ADD published_seq :one",
+                    UpdateExpression="ADD " + ", ".join(f"{counter} :one" for counter in counters),
                     ConditionExpression="attribute_exists(PK) AND #status <> :archived",
                     ExpressionAttributeNames={"#status": "status"},
                     ExpressionAttributeValues={":one": {"N": "1"}, ":archived": {"S": BlogStatus.ARCHIVED}},
@@ -503,7 +487,7 @@ class ContentStore:
                     ) from exc
                 raise NotFoundError(f"no blog with id {blog_id}") from exc
             raise
-        return int(response["Attributes"]["published_seq"]["N"])
+        return {counter: int(response["Attributes"][counter]["N"]) for counter in counters}
 
     def get_entry(self, blog_id: str, entry_id: str) -> Entry:
         with _translated_errors():
