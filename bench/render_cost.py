@@ -38,7 +38,7 @@ def measure(size: int, changes: str = "one new entry") -> dict[str, int]:
     with mock_aws():
         client = boto3.client("dynamodb")
         tables = create_tables(client)
-        bucket = next(iter(create_buckets(boto3.client("s3")).values()))
+        bucket = create_buckets(boto3.client("s3"))["SnapshotBucket"]
         store = ContentStore(tables["ContentTable"])
         editor = Principal(user_id="bench", name="Bench", groups=frozenset({"editors"}))
         blog = blogs.create_blog(

@@ -28,7 +28,7 @@ from moto import mock_aws
 
 from liveblog_local.functions import load_handler
 from liveblog_local.moto_locks import serialize_dynamodb
-from liveblog_local.template import create_tables, function_environment
+from liveblog_local.template import create_buckets, create_tables, function_environment
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS = REPO / "events"
@@ -138,13 +138,16 @@ class AdminApi:
 
 @pytest.fixture(scope="session")
 def session_tables() -> Iterator[dict[str, str]]:
-    """moto for the whole session, with the tables template.yaml defines and the admin function's env."""
+    """moto for the whole session, with the tables and buckets template.yaml defines and the
+    environment of the admin and media functions."""
     serialize_dynamodb()  # real DynamoDB is atomic per item; moto is not without this
     with mock_aws():
         names = create_tables(boto3.client("dynamodb"))
+        buckets = create_buckets(boto3.client("s3"))
         patch = pytest.MonkeyPatch()
-        for name, value in function_environment("AdminApiFunction", names=names).items():
-            patch.setenv(name, value)
+        for function in ("AdminApiFunction", "MediaFunction"):
+            for name, value in function_environment(function, names={**names, **buckets}).items():
+                patch.setenv(name, value)
         _reset_cold_start_caches()
         yield names
         patch.undo()
@@ -171,9 +174,11 @@ def tables(session_tables: dict[str, str]) -> dict[str, str]:
 def _reset_cold_start_caches() -> None:
     from liveblog import scheduling
     from liveblog.api import admin
+    from liveblog.media import ingest
     from liveblog.settings import content_settings
 
     admin.services.cache_clear()
+    ingest._services.cache_clear()
     scheduling._store.cache_clear()
     content_settings.cache_clear()
 

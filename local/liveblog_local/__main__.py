@@ -19,14 +19,16 @@ def _banner(info: DevStackInfo, token: str) -> str:
     api_url, aws_url = info.api_url, info.aws_url
     table_list = ", ".join(sorted(info.tables.values()))
     bucket_list = ", ".join(sorted(info.buckets.values()))
+    dead_letter_list = ", ".join(os.path.relpath(path) for path in info.dead_letters.values()) or "none"
     return f"""
 Liveblog local stack
   API          {api_url}
   Swagger UI   {api_url}/docs
   OpenAPI      {api_url}/openapi.json
-  CDN          {info.cdn_url}   e.g. {info.cdn_url}/v1/blogs/<slug>/latest.json
+  CDN          {info.cdn_url}   e.g. {info.cdn_url}/v1/blogs/<slug>/latest.json, photos under /media/
   AWS (moto)   {aws_url}   tables: {table_list}   buckets: {bucket_list}
                aws --endpoint-url {aws_url} dynamodb scan --table-name ContentTable
+  Given up on  {dead_letter_list}
 Data lives in moto's memory and is lost when this process exits.
 
 Editor token (12 h; `make token ROLE=contributor` for a contributor):

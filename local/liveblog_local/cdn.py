@@ -1,12 +1,14 @@
-"""A local stand-in for the CloudFront distribution in front of the snapshot bucket.
+"""A local stand-in for the CloudFront distribution in front of the snapshot and media buckets.
 
-GET and HEAD of /<key> answer with the object at <key> in the bucket (through boto3, so
-from moto), with what a reader sees through CloudFront: the object's Content-Type and
-Cache-Control, its S3 ETag (weak once compressed, as CloudFront makes it), 304 for a
-matching If-None-Match, gzip when the client accepts it and the type is compressible,
-and the headers of the managed CORS-with-preflight-and-SecurityHeadersPolicy. Nothing is
-cached here: every request reads the bucket, so what the renderer wrote is visible at once
-(CloudFront would keep a mutable document for its max-age).
+GET and HEAD of /<key> answer with the object at <key> in the bucket the distribution's cache
+behaviours choose for that path (/media/* from the media bucket, everything else from the
+snapshot bucket), read through boto3, so from moto. The answer has what a reader sees through
+CloudFront: the object's Content-Type and Cache-Control, its S3 ETag (weak once compressed,
+as CloudFront makes it), 304 for a matching If-None-Match, gzip when the behaviour
+compresses, the client accepts it and the type is compressible, and the headers of the
+managed CORS-with-preflight-and-SecurityHeadersPolicy. Nothing is cached here: every
+request reads the bucket, so what the renderer wrote is visible at once (CloudFront would
+keep a mutable document for its max-age).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -24,6 +27,8 @@ from urllib.parse import unquote, urlsplit
 
 import boto3
 from botocore.exceptions import ClientError
+
+from liveblog_local.template import CacheBehavior
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -90,12 +95,39 @@ def _etag_matches(if_none_match: str, etag: str) -> bool:
     return any(opaque(candidate) == opaque(etag) for candidate in if_none_match.split(","))
 
 
-class SnapshotCdn:
-    """Answers CDN requests from the bucket; HTTP-free so that tests can call `handle` directly."""
+def _remove_dot_segments(path: str) -> str:
+    # CloudFront normalises the path (RFC 3986) before it picks a cache behaviour, so
+    # /media/../uploads/x is /uploads/x and goes to the snapshot bucket, not the media bucket.
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if len(segments) > 1:
+                segments.pop()
+        elif segment != ".":
+            segments.append(segment)
+    if path.rsplit("/", 1)[-1] in (".", ".."):
+        segments.append("")
+    return "/".join(segments)
 
-    def __init__(self, bucket: str, s3_client: S3Client | None = None) -> None:
+
+class SnapshotCdn:
+    """Answers CDN requests from the buckets; HTTP-free so that tests can call `handle` directly.
+
+    As CloudFront does, a request goes to the first of `behaviors` whose path prefix its path
+    starts with (`LocalTemplate.cache_behaviors` reads them from the distribution), and to
+    `bucket` through the default behaviour, which compresses, when none matches.
+    """
+
+    def __init__(
+        self, bucket: str, s3_client: S3Client | None = None, *, behaviors: Sequence[CacheBehavior] = ()
+    ) -> None:
         self.bucket = bucket
+        self.behaviors = (*behaviors, CacheBehavior(path_prefix="", bucket=bucket, compress=True))
         self.s3: S3Client = s3_client or boto3.client("s3")
+
+    def behavior(self, key: str) -> CacheBehavior:
+        """The behaviour that answers for <key> (the path without its leading slash)."""
+        return next(behavior for behavior in self.behaviors if key.startswith(behavior.path_prefix))
 
     def handle(self, method: str, target: str, headers: dict[str, str]) -> CdnResponse:
         """One request; `headers` are keyed by lowercase name."""
@@ -112,24 +144,25 @@ class SnapshotCdn:
             # The distribution allows GET, HEAD and OPTIONS only.
             body = json.dumps({"message": "Method Not Allowed"}, separators=(",", ":")).encode()
             return CdnResponse(403, [("Content-Type", "application/json")], body)
-        path = unquote(urlsplit(target).path)
+        path = _remove_dot_segments(unquote(urlsplit(target).path))
         if path == "/":
             return self.root(method, headers)
-        return self.object(path.lstrip("/"), method, headers)
+        key = path.lstrip("/")
+        return self.object(self.behavior(key), key, method, headers)
 
     def root(self, method: str, headers: dict[str, str]) -> CdnResponse:
         # The distribution has no default root object, so "/" is the empty key: not found.
         # The reader page (issue 5) will be served from here.
         return _not_found()
 
-    def object(self, key: str, method: str, headers: dict[str, str]) -> CdnResponse:
+    def object(self, behavior: CacheBehavior, key: str, method: str, headers: dict[str, str]) -> CdnResponse:
         if not key:
             return _not_found()
         try:
             stored: Any = (
-                self.s3.head_object(Bucket=self.bucket, Key=key)
+                self.s3.head_object(Bucket=behavior.bucket, Key=key)
                 if method == "HEAD"
-                else self.s3.get_object(Bucket=self.bucket, Key=key)
+                else self.s3.get_object(Bucket=behavior.bucket, Key=key)
             )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
@@ -152,7 +185,8 @@ class SnapshotCdn:
             )
         content_encoding = stored.get("ContentEncoding")
         compress = (
-            not content_encoding
+            behavior.compress
+            and not content_encoding
             and _COMPRESSIBLE.match(content_type) is not None
             and _MIN_COMPRESS_BYTES <= length <= _MAX_COMPRESS_BYTES
         )

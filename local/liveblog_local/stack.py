@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import boto3
@@ -22,6 +23,7 @@ from liveblog_local import LOCAL_ACCOUNT_ID, LOCAL_REGION, STATE_DIR, TEMPLATE_P
 from liveblog_local.cdn import CdnServer, SnapshotCdn
 from liveblog_local.functions import Handler, lambda_context, load_handler
 from liveblog_local.gateway import GatewayServer, HttpApiGateway
+from liveblog_local.media import ObjectCreatedWatcher
 from liveblog_local.moto_locks import serialize_dynamodb
 from liveblog_local.streams import StreamPoller
 from liveblog_local.template import LOCAL_STACK_NAME, LocalTemplate, create_buckets, create_tables
@@ -174,6 +176,8 @@ class DevStackInfo:
     cdn_url: str
     tables: dict[str, str]
     buckets: dict[str, str]
+    # Function logical id -> the file where what its event sources gave up on is written.
+    dead_letters: dict[str, Path] = field(default_factory=dict)
 
 
 # The functions `make dev` runs, by template logical id -> functions/<dir>.
@@ -181,12 +185,18 @@ DEV_FUNCTIONS = {
     "AdminApiFunction": "admin_api",
     "SchedulerFunction": "scheduler",
     "RendererFunction": "renderer",
+    "MediaFunction": "media",
 }
+
+
+def dead_letter_path(function_logical_id: str) -> Path:
+    return STATE_DIR / f"{DEV_FUNCTIONS[function_logical_id]}-dead-letters.jsonl"
 
 
 def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -> DevStackInfo:
     """Start moto, create the tables and buckets, then serve the admin API, run the scheduler,
-    feed the renderer from the table's stream and serve the snapshot bucket, all from the template."""
+    feed the renderer from the table's stream, hand uploads to the media function and serve
+    the snapshot and media buckets through the CDN, all from the template."""
     ensure_port_free("127.0.0.1", ports.aws, "LIVEBLOG_AWS_PORT")
     ensure_port_free("127.0.0.1", ports.api, "LIVEBLOG_API_PORT")
     ensure_port_free("127.0.0.1", ports.cdn, "LIVEBLOG_CDN_PORT")
@@ -197,7 +207,11 @@ def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -
     tables = create_tables(boto3.client("dynamodb"), TEMPLATE_PATH)
     buckets = create_buckets(boto3.client("s3"), TEMPLATE_PATH)
 
-    template = LocalTemplate.load(TEMPLATE_PATH, names={**tables, **buckets})
+    # Known before the CDN listens: handlers write absolute URLs (photos in schema.org) with it.
+    cdn_url = f"http://127.0.0.1:{ports.cdn}"
+    template = LocalTemplate.load(
+        TEMPLATE_PATH, names={**tables, **buckets}, parameters={"PublicBaseUrl": cdn_url}
+    )
     # The functions share this process, so their environments must agree where they overlap.
     environment: dict[str, str] = {}
     for logical_id in DEV_FUNCTIONS:
@@ -235,9 +249,33 @@ def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -
                 mapping=mapping,
                 memory_limit_in_mb=template.function_setting("RendererFunction", "MemorySize", 128),
                 timeout_seconds=template.function_setting("RendererFunction", "Timeout", 3),
-                dead_letter_path=STATE_DIR / "renderer-dead-letters.jsonl",
+                dead_letter_path=dead_letter_path("RendererFunction"),
             )
         )
-    cdn = CdnServer(SnapshotCdn(buckets["SnapshotBucket"]), port=ports.cdn)
+    dead_letters = {"RendererFunction": dead_letter_path("RendererFunction")}
+    for logical_id, name in DEV_FUNCTIONS.items():
+        for rule in template.s3_eventbridge_rules(logical_id):
+            stack.add(
+                ObjectCreatedWatcher(
+                    handler=load_handler(name),
+                    function_name=logical_id,
+                    rule=rule,
+                    memory_limit_in_mb=template.function_setting(logical_id, "MemorySize", 128),
+                    timeout_seconds=template.function_setting(logical_id, "Timeout", 3),
+                    dead_letter_path=dead_letter_path(logical_id),
+                )
+            )
+            dead_letters[logical_id] = dead_letter_path(logical_id)
+    snapshots = SnapshotCdn(
+        buckets["SnapshotBucket"], behaviors=template.cache_behaviors("SnapshotDistribution")
+    )
+    cdn = CdnServer(snapshots, port=ports.cdn)
     stack.add(cdn)
-    return DevStackInfo(api_url=api.url, aws_url=moto.url, cdn_url=cdn.url, tables=tables, buckets=buckets)
+    return DevStackInfo(
+        api_url=api.url,
+        aws_url=moto.url,
+        cdn_url=cdn.url,
+        tables=tables,
+        buckets=buckets,
+        dead_letters=dead_letters,
+    )

@@ -1,8 +1,9 @@
 """Read template.yaml so local tables, routes and environments are the deployed ones.
 
-Tests and `make dev` build DynamoDB tables from the template's own resource properties,
-route requests by the template's HttpApi events and give handlers the environment the
-template gives the Lambda; nothing about the stack is written down twice.
+Tests and `make dev` build DynamoDB tables and S3 buckets from the template's own resource
+properties, route requests by the template's HttpApi events, deliver uploads by its
+EventBridge rules, answer CDN requests by its cache behaviours and give handlers the
+environment the template gives the Lambda; nothing about the stack is written down twice.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 from botocore.exceptions import ClientError
@@ -21,8 +22,14 @@ from liveblog_local import LOCAL_ACCOUNT_ID, LOCAL_REGION, TEMPLATE_PATH
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CORSRuleTypeDef
 
 LOCAL_STACK_NAME = "liveblog-local"
+# Parameters whose deployed default means nothing here (it names a CloudFront domain).
+LOCAL_PARAMETER_DEFAULTS = {"PublicBaseUrl": "http://127.0.0.1:3001"}
+# What a rule target's RetryPolicy is when the template leaves a limit out.
+EVENTBRIDGE_DEFAULT_RETRY_ATTEMPTS = 185
+EVENTBRIDGE_DEFAULT_EVENT_AGE_SECONDS = 86_400
 
 
 class TemplateError(Exception):
@@ -111,6 +118,28 @@ class DynamoDBStreamEvent:
     maximum_retry_attempts: int = -1
     maximum_record_age_seconds: int = -1
     on_failure: str | None = None
+
+
+@dataclass(frozen=True)
+class S3ObjectCreatedRule:
+    """A function's EventBridgeRule event that matches S3 "Object Created" events, and the rule
+    target's retry policy (EventBridge's defaults when the template sets none)."""
+
+    name: str
+    bucket_names: tuple[str, ...]
+    key_prefix: str = ""
+    maximum_retry_attempts: int = EVENTBRIDGE_DEFAULT_RETRY_ATTEMPTS
+    maximum_event_age_seconds: int = EVENTBRIDGE_DEFAULT_EVENT_AGE_SECONDS
+    dead_letter_arn: str | None = None
+
+
+@dataclass(frozen=True)
+class CacheBehavior:
+    """A distribution's cache behaviour: paths starting with /<path_prefix> are read from `bucket`."""
+
+    path_prefix: str
+    bucket: str
+    compress: bool = False
 
 
 @dataclass
@@ -218,6 +247,106 @@ class LocalTemplate:
             )
         return events
 
+    def s3_eventbridge_rules(self, function_logical_id: str) -> list[S3ObjectCreatedRule]:
+        """The function's EventBridgeRule events on S3 "Object Created", bucket names resolved.
+
+        Rules on other sources are not returned. A pattern on aws.s3 that filters on anything
+        but the bucket name and a key prefix, or a rule that changes the event on its way to
+        the function, is a TemplateError: the local delivery could not match it.
+        """
+        function = self.resources[function_logical_id]
+        rules: list[S3ObjectCreatedRule] = []
+        for event_name, event in function.get("Properties", {}).get("Events", {}).items():
+            if event.get("Type") != "EventBridgeRule":
+                continue
+            where = f"{function_logical_id}.{event_name}"
+            props = self.resolve(event.get("Properties", {}))
+            pattern = props.get("Pattern", {})
+            if pattern.get("source") != ["aws.s3"]:
+                continue
+            if str(props.get("State", "ENABLED")).upper() == "DISABLED" or props.get("Enabled") is False:
+                continue
+            unsupported = sorted(set(props) & {"EventBusName", "Input", "InputPath", "InputTransformer"})
+            if unsupported:
+                raise TemplateError(f"{where}: {', '.join(unsupported)} has no local meaning")
+            if pattern.get("detail-type") != ["Object Created"]:
+                raise TemplateError(f"{where}: detail-type must be [Object Created]")
+            unmatched = set(pattern) - {"source", "detail-type", "detail"}
+            detail = pattern.get("detail", {})
+            unmatched |= {f"detail.{name}" for name in set(detail) - {"bucket", "object"}}
+            unmatched |= {f"detail.bucket.{name}" for name in set(detail.get("bucket", {})) - {"name"}}
+            unmatched |= {f"detail.object.{name}" for name in set(detail.get("object", {})) - {"key"}}
+            if unmatched:
+                raise TemplateError(f"{where}: cannot match on {', '.join(sorted(unmatched))} locally")
+            retry = props.get("RetryPolicy", {})
+            rules.append(
+                S3ObjectCreatedRule(
+                    name=event_name,
+                    bucket_names=self._notifying_buckets(where, detail.get("bucket", {}).get("name")),
+                    key_prefix=_key_prefix(where, detail.get("object", {}).get("key")),
+                    maximum_retry_attempts=int(
+                        retry.get("MaximumRetryAttempts", EVENTBRIDGE_DEFAULT_RETRY_ATTEMPTS)
+                    ),
+                    maximum_event_age_seconds=int(
+                        retry.get("MaximumEventAgeInSeconds", EVENTBRIDGE_DEFAULT_EVENT_AGE_SECONDS)
+                    ),
+                    dead_letter_arn=props.get("DeadLetterConfig", {}).get("Arn"),
+                )
+            )
+        return rules
+
+    def _notifying_buckets(self, where: str, names: Any) -> tuple[str, ...]:
+        """The buckets a rule hears from: those named (all, if none is), which must send events to
+        EventBridge; otherwise S3 never emits the events and the rule would never fire."""
+        notifying = {
+            self.physical_name(lid)
+            for lid, bucket in self.resources_of_type("AWS::S3::Bucket").items()
+            if bucket.get("Properties", {})
+            .get("NotificationConfiguration", {})
+            .get("EventBridgeConfiguration", {})
+            .get("EventBridgeEnabled")
+            in (True, "true")
+        }
+        if names is None:
+            return tuple(sorted(notifying))
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise TemplateError(f"{where}: detail.bucket.name must be a list of bucket names")
+        silent = sorted(set(names) - notifying)
+        if silent:
+            raise TemplateError(
+                f"{where}: bucket {', '.join(silent)} does not send events to EventBridge "
+                "(NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled)"
+            )
+        return tuple(names)
+
+    def cache_behaviors(self, distribution_logical_id: str) -> list[CacheBehavior]:
+        """The distribution's CacheBehaviors whose origin is a bucket of this template, in the order
+        CloudFront tries them; the DefaultCacheBehavior is not among them."""
+        config = self.resources[distribution_logical_id].get("Properties", {}).get("DistributionConfig", {})
+        origin_buckets: dict[str, str] = {}
+        for origin in config.get("Origins", []):
+            domain = origin.get("DomainName")
+            get_att = domain.get("Fn::GetAtt") if isinstance(domain, dict) else None
+            if get_att and self.resources.get(get_att[0], {}).get("Type") == "AWS::S3::Bucket":
+                origin_buckets[origin["Id"]] = self.physical_name(get_att[0])
+        behaviors: list[CacheBehavior] = []
+        for behavior in config.get("CacheBehaviors", []):
+            pattern = str(behavior["PathPattern"]).lstrip("/")
+            origin_id = behavior["TargetOriginId"]
+            # A trailing * is a prefix; wildcards elsewhere would need CloudFront's own matching.
+            if not pattern.endswith("*") or "*" in pattern[:-1] or "?" in pattern:
+                raise TemplateError(f"{distribution_logical_id}: path pattern {pattern!r} is not <prefix>*")
+            if origin_id not in origin_buckets:
+                raise TemplateError(f"{distribution_logical_id}: origin {origin_id} is not a template bucket")
+            behaviors.append(
+                CacheBehavior(
+                    path_prefix=pattern[:-1],
+                    bucket=origin_buckets[origin_id],
+                    compress=bool(self.resolve(behavior.get("Compress", False))),
+                )
+            )
+        return behaviors
+
     def http_api(self, function_logical_id: str) -> HttpApiConfig:
         """The function's HttpApi routes, which of them need a token, and the API's CORS."""
         function = self.resources[function_logical_id]
@@ -320,6 +449,8 @@ class LocalTemplate:
         if name in parameters:
             if name in self.parameters:
                 return self.parameters[name]
+            if name in LOCAL_PARAMETER_DEFAULTS:
+                return LOCAL_PARAMETER_DEFAULTS[name]
             if "Default" not in parameters[name]:
                 raise TemplateError(f"parameter {name} has no Default and no local value")
             return parameters[name]["Default"]
@@ -377,6 +508,21 @@ class LocalTemplate:
         if key == "Fn::Or":
             return any(self._evaluate_condition(item) for item in argument)
         raise TemplateError(f"{key} is not a condition function")
+
+
+def _key_prefix(where: str, key_filter: Any) -> str:
+    # EventBridge matches S3 keys as sent (not URL-encoded), so a prefix compares with the raw key.
+    if key_filter is None:
+        return ""
+    if (
+        isinstance(key_filter, list)
+        and len(key_filter) == 1
+        and isinstance(key_filter[0], dict)
+        and set(key_filter[0]) == {"prefix"}
+        and isinstance(key_filter[0]["prefix"], str)
+    ):
+        return str(key_filter[0]["prefix"])
+    raise TemplateError(f"{where}: detail.object.key must be [{{prefix: ...}}], not {key_filter!r}")
 
 
 def _env_string(value: Any) -> str:
@@ -456,13 +602,41 @@ def create_tables(dynamodb_client: DynamoDBClient, template_path: Path = TEMPLAT
 # ---------------------------------------------------------------- S3
 
 
+# AWS::S3::Bucket CorsRule property -> PutBucketCors CORSRule member.
+_CORS_RULE_MEMBERS = {
+    "AllowedHeaders": "AllowedHeaders",
+    "AllowedMethods": "AllowedMethods",
+    "AllowedOrigins": "AllowedOrigins",
+    "ExposedHeaders": "ExposeHeaders",
+    "Id": "ID",
+    "MaxAge": "MaxAgeSeconds",
+}
+
+
+def _cors_rules(template: LocalTemplate, bucket_logical_id: str) -> list[CORSRuleTypeDef]:
+    """PutBucketCors rules from a bucket's CorsConfiguration (CloudFormation spells three members differently)."""
+    # Only this subtree is resolved: other properties may hold values with no local meaning.
+    config = template.resolve(
+        template.resources[bucket_logical_id].get("Properties", {}).get("CorsConfiguration", {})
+    )
+    return [
+        cast(
+            "CORSRuleTypeDef",
+            {_CORS_RULE_MEMBERS[name]: value for name, value in rule.items() if name in _CORS_RULE_MEMBERS},
+        )
+        for rule in config.get("CorsRules", [])
+    ]
+
+
 def create_buckets(s3_client: S3Client, template_path: Path = TEMPLATE_PATH) -> dict[str, str]:
     """Create every AWS::S3::Bucket in the template, named as `LocalTemplate.physical_name` names it
-    (the logical id lowercased); existing ones are kept.
+    (the logical id lowercased), with its CORS rules; existing ones are kept and given the rules.
 
     Only the given client is used, so this works against moto's server and inside `mock_aws`.
-    Returns logical id -> bucket name. Bucket policies, public access blocks and encryption
-    settings are not reproduced: locally nothing reads the bucket except through boto3.
+    Returns logical id -> bucket name. Bucket policies, public access blocks, encryption,
+    versioning and lifecycle settings are not reproduced: locally nothing reads the bucket
+    except through boto3, and nothing lives long enough to expire. CORS is, because browsers
+    POST uploads straight to the bucket.
     """
     template = LocalTemplate.load(template_path)
     created: dict[str, str] = {}
@@ -480,6 +654,9 @@ def create_buckets(s3_client: S3Client, template_path: Path = TEMPLATE_PATH) -> 
                 "BucketAlreadyExists",
             ):
                 raise
+        cors_rules = _cors_rules(template, logical_id)
+        if cors_rules:
+            s3_client.put_bucket_cors(Bucket=bucket_name, CORSConfiguration={"CORSRules": cors_rules})
         created[logical_id] = bucket_name
     return created
 

@@ -6,9 +6,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -45,6 +46,17 @@ class LocalStack:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {self.token(role)}"
         return session
+
+    @staticmethod
+    def wait_for(fetch: Callable[[], Any], ready: Callable[[Any], bool], seconds: float = 15) -> Any:
+        """Poll `fetch` until `ready` says yes: the stack works asynchronously, as AWS does."""
+        deadline = time.monotonic() + seconds
+        while True:
+            value = fetch()
+            if ready(value):
+                return value
+            assert time.monotonic() < deadline, f"not ready after {seconds} s: {value!r}"[:500]
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,5 @@
 """Through `make dev`'s stack over HTTP: what an editor does shows on the local CDN."""
 
-import time
-from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
@@ -9,16 +7,6 @@ import pytest
 import requests
 
 pytestmark = pytest.mark.e2e
-
-
-def wait_for(fetch: Callable[[], Any], ready: Callable[[Any], bool], seconds: float = 10) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        value = fetch()
-        if ready(value):
-            return value
-        assert time.monotonic() < deadline, f"not ready after {seconds} s: {value!r}"[:500]
-        time.sleep(0.2)
 
 
 def test_post_correct_and_delete_show_on_the_cdn(stack: Any) -> None:
@@ -40,7 +28,7 @@ def test_post_correct_and_delete_show_on_the_cdn(stack: Any) -> None:
         json={"title": "Bridge closed", "status": "published"},
         timeout=5,
     ).json()
-    wait_for(latest, lambda doc: [e["title"] for e in doc.get("entries", [])] == ["Bridge closed"])
+    stack.wait_for(latest, lambda doc: [e["title"] for e in doc.get("entries", [])] == ["Bridge closed"])
     response = requests.get(latest_url, timeout=5)
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     assert "max-age=5" in response.headers["Cache-Control"]
@@ -52,12 +40,12 @@ def test_post_correct_and_delete_show_on_the_cdn(stack: Any) -> None:
     # Correct: the correction and its time show, in latest.json and in the entry's document
     entry_url = f"{stack.api}/blogs/{blog['id']}/entries/{entry['id']}"
     editor.patch(entry_url, json={"title": "Bridge reopened"}, headers={"If-Match": '"1"'}, timeout=5)
-    corrected = wait_for(latest, lambda doc: doc["entries"][0]["title"] == "Bridge reopened")
+    corrected = stack.wait_for(latest, lambda doc: doc["entries"][0]["title"] == "Bridge reopened")
     assert corrected["entries"][0]["updated_at"]
     document = requests.get(f"{stack.cdn}{corrected['entries'][0]['url']}", timeout=5)
     assert document.json()["entry"]["title"] == "Bridge reopened"
 
     # Delete: gone from latest.json and its document is gone too
     editor.delete(entry_url, headers={"If-Match": '"2"'}, timeout=5)
-    wait_for(latest, lambda doc: doc["entries"] == [])
+    stack.wait_for(latest, lambda doc: doc["entries"] == [])
     assert requests.get(f"{stack.cdn}{corrected['entries'][0]['url']}", timeout=5).status_code == 404

@@ -21,6 +21,13 @@ def entry_url(blog: dict[str, Any], entry: dict[str, Any]) -> str:
 def test_posting_an_entry_returns_it_sanitised_with_location_and_sequence(
     api: Any, blog: dict[str, Any]
 ) -> None:
+    # Given a photo uploaded to the blog
+    photo = api.request(
+        "POST",
+        f"/blogs/{blog['id']}/photos",
+        {"filename": "sea-wall.jpg", "content_type": "image/jpeg", "byte_size": 90_000},
+    ).body["photo"]
+
     # When an editor posts an entry with every kind of block
     response = api.request(
         "POST",
@@ -39,7 +46,7 @@ def test_posting_an_entry_returns_it_sanitised_with_location_and_sequence(
                 {"type": "list", "ordered": True, "items": ["Schools closed", "<em>Buses</em> halted"]},
                 {
                     "type": "photo",
-                    "photo_id": "01JDQ7B8C9D0E1F2G3H4J5K6M7",
+                    "photo_id": photo["id"],
                     "caption": "Waves at the sea wall",
                 },
                 {

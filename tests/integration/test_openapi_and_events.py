@@ -23,6 +23,8 @@ def test_openapi_document_is_public_and_documents_every_route(api: Any) -> None:
         "/blogs/{blog_id}",
         "/blogs/{blog_id}/entries",
         "/blogs/{blog_id}/entries/{entry_id}",
+        "/blogs/{blog_id}/photos",
+        "/blogs/{blog_id}/photos/{photo_id}",
     }
     create = paths["/blogs/{blog_id}/entries"]["post"]
     assert create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/Entry")
@@ -35,6 +37,11 @@ def test_openapi_document_is_public_and_documents_every_route(api: Any) -> None:
     assert {"name": "if-match", "in": "header"}.items() <= patch["parameters"][1].items()
     schemas = document["components"]["schemas"]
     assert {"ParagraphBlock", "EmbedBlock", "PhotoBlock", "BlogCreate", "EntryPatch"} <= set(schemas)
+    assert {"PhotoCreate", "PhotoPatch", "PhotoUpload", "Photo", "Rendition"} <= set(schemas)
+    upload = paths["/blogs/{blog_id}/photos"]["post"]
+    assert upload["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/PhotoUpload"
+    )
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 

@@ -1,4 +1,4 @@
-"""The local CDN in front of the snapshot bucket: what a reader's browser sees through CloudFront."""
+"""The local CDN in front of the snapshot and media buckets: what a reader's browser sees through CloudFront."""
 
 import gzip
 import json
@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from liveblog_local.cdn import CdnServer, SnapshotCdn
-from liveblog_local.template import create_buckets, function_environment
+from liveblog_local.template import CacheBehavior, LocalTemplate, create_buckets, function_environment
 
 BIG = json.dumps({"entries": [{"n": n, "text": "Winds reach 90 km/h."} for n in range(100)]}).encode()
 
@@ -16,7 +16,7 @@ BIG = json.dumps({"entries": [{"n": n, "text": "Winds reach 90 km/h."} for n in 
 @pytest.fixture
 def bucket(tables: dict[str, str]) -> str:
     buckets = create_buckets(boto3.client("s3"))
-    assert buckets == {"SnapshotBucket": "snapshotbucket"}
+    assert buckets == {"SnapshotBucket": "snapshotbucket", "MediaBucket": "mediabucket"}
     assert create_buckets(boto3.client("s3")) == buckets  # idempotent
     s3 = boto3.client("s3")
     s3.put_object(
@@ -92,3 +92,78 @@ def test_over_http(bucket: str) -> None:
         assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     finally:
         server.stop()
+
+
+# Photos: /media/* comes from the media bucket, as the distribution's cache behaviour says.
+
+PHOTO = "01JDQ7B2C3D4E5F6G7H8J9K0MN"
+BLOG = "01JDQ5V7Z8YB6T3M2W4K9C1E0F"
+RENDITION = f"media/{PHOTO}/640.3f9a1c.webp"
+
+
+@pytest.fixture(scope="module")
+def behaviors() -> list[CacheBehavior]:
+    return LocalTemplate.load().cache_behaviors("SnapshotDistribution")
+
+
+@pytest.fixture
+def media_cdn(bucket: str, behaviors: list[CacheBehavior]) -> SnapshotCdn:
+    s3 = boto3.client("s3")
+    webp = b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(4000)
+    s3.put_object(
+        Bucket="mediabucket",
+        Key=RENDITION,
+        Body=webp,
+        ContentType="image/webp",
+        CacheControl="public, max-age=31536000, immutable",
+    )
+    for private in (f"uploads/{BLOG}/{PHOTO}", f"originals/{BLOG}/{PHOTO}"):
+        s3.put_object(
+            Bucket="mediabucket", Key=private, Body=b"GPS-tagged original", ContentType="image/jpeg"
+        )
+    return SnapshotCdn(bucket, behaviors=behaviors)
+
+
+def test_the_distribution_sends_media_paths_to_the_media_bucket(behaviors: list[CacheBehavior]) -> None:
+    # Given template.yaml's distribution, When its cache behaviours are read
+    # Then /media/* goes to the media bucket, uncompressed, and nothing else is routed specially
+    assert behaviors == [CacheBehavior(path_prefix="media/", bucket="mediabucket", compress=False)]
+
+
+def test_a_photo_rendition_with_its_headers(media_cdn: SnapshotCdn) -> None:
+    # When a reader's browser loads a rendition, accepting gzip
+    response = media_cdn.handle("GET", f"/{RENDITION}", {"accept-encoding": "gzip"})
+
+    # Then it gets the media bucket's object as stored, immutable for a year, not compressed
+    headers = dict(response.headers)
+    assert response.status == 200
+    assert response.body.startswith(b"RIFF")
+    assert headers["Content-Type"] == "image/webp"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert headers["ETag"].startswith('"')
+    assert "Content-Encoding" not in headers
+    assert "Vary" not in headers
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+    # And asking again with its ETag is a 304 without a body
+    again = media_cdn.handle("GET", f"/{RENDITION}", {"if-none-match": headers["ETag"]})
+    assert again.status == 304
+    assert again.body == b""
+
+
+def test_uploads_and_originals_are_not_reachable_through_the_cdn(media_cdn: SnapshotCdn) -> None:
+    # Given an upload and its original in the media bucket
+    # When a reader asks the CDN for them, directly or by climbing out of /media/
+    for path in (
+        f"/uploads/{BLOG}/{PHOTO}",
+        f"/originals/{BLOG}/{PHOTO}",
+        f"/media/../uploads/{BLOG}/{PHOTO}",
+        f"/media/%2E%2E/originals/{BLOG}/{PHOTO}",
+    ):
+        response = media_cdn.handle("GET", path, {})
+        # Then they are not found: only /media/ is read from the media bucket
+        assert response.status == 404, path
+        assert b"GPS" not in response.body
+    # And the snapshots are still served from the snapshot bucket
+    assert media_cdn.handle("GET", "/v1/tiny.json", {}).status == 200

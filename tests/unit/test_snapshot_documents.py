@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jsonschema
 
-from liveblog.models import Blog, BlogStatus, Entry, EntryStatus
+from liveblog.models import Blog, BlogStatus, Entry, EntryStatus, Photo, PhotoStatus, Rendition
 from liveblog.models.blocks import ParagraphBlock, PhotoBlock
 from liveblog.models.common import Author
 from liveblog.rendering.build import digest, latest_document, page_document, page_of, serialize
@@ -78,3 +78,75 @@ def test_pages_hash_their_content_and_number_by_publication() -> None:
     assert digest(serialize(first)) == digest(serialize(same))
     assert digest(serialize(first)) != digest(serialize(corrected))
     assert [page_of(n) for n in (1, 20, 21, 40, 41)] == [0, 0, 1, 1, 2]
+
+
+def photo(status: PhotoStatus = PhotoStatus.READY, **fields: object) -> Photo:
+    renditions = [
+        Rendition(width=w, height=w * 3 // 4, format=f, key=f"media/{PHOTO_ID}/{w}.d1g35t.{e}", bytes=w * 40)
+        for f, e in (("webp", "webp"), ("jpeg", "jpg"))
+        for w in (2048, 320, 1280, 640)
+    ]
+    values: dict[str, object] = {
+        "id": PHOTO_ID, "blog_id": blog().id, "status": status, "filename": "lighthouse.jpg",
+        "content_type": "image/jpeg", "byte_size": 3_000_000, "caption": "The lighthouse at mile 20.",
+        "credit": "Ana Ruiz/Harbour City Herald", "alt": "Runners beside a white lighthouse",
+        "uploaded_by": Author(id="e", name="E"), "created_at": NOW, "updated_at": NOW,
+        "width": 4000, "height": 3000, "renditions": renditions if status == PhotoStatus.READY else [],
+        "version": 2,
+    } | fields  # fmt: skip
+    return Photo.model_validate(values)
+
+
+PHOTO_ID = "01JDQ7B8C9D0E1F2G3H4J5K6M7"
+
+
+def test_a_ready_photo_publishes_with_srcsets_words_and_a_moderate_src() -> None:
+    # Given an entry showing a ready photo, once with the photo's words and once overriding them
+    shown = entry(1, blocks=[PhotoBlock(type="photo", photo_id=PHOTO_ID)])
+    overridden = entry(2, blocks=[PhotoBlock(type="photo", photo_id=PHOTO_ID, caption="", credit="Pool")])
+
+    # When the page is built with the photo
+    body = json.loads(serialize(page_document(blog(), 0, [shown, overridden], {PHOTO_ID: photo()})))
+
+    # Then it validates, and the blocks carry renditions ordered by format then width
+    jsonschema.validate(body, json.loads((REPO / "schemas" / "page.schema.json").read_text()))
+    [own] = body["entries"][1]["blocks"]
+    assert own["caption"] == "The lighthouse at mile 20."
+    assert own["credit"] == "Ana Ruiz/Harbour City Herald"
+    assert own["src"] == f"/media/{PHOTO_ID}/1280.d1g35t.jpg"
+    assert own["srcset"]["webp"] == ", ".join(
+        f"/media/{PHOTO_ID}/{w}.d1g35t.webp {w}w" for w in (320, 640, 1280, 2048)
+    )
+    assert [(r["format"], r["width"]) for r in own["renditions"]][:2] == [("jpeg", 320), ("jpeg", 640)]
+    [custom] = body["entries"][0]["blocks"]
+    assert (custom["caption"], custom["credit"], custom["alt"]) == (
+        "",
+        "Pool",
+        "Runners beside a white lighthouse",
+    )
+
+
+def test_pending_and_rejected_photos_are_left_out_and_missing_ones_too() -> None:
+    shown = entry(
+        1, blocks=[PhotoBlock(type="photo", photo_id=PHOTO_ID), ParagraphBlock(type="paragraph", html="Text")]
+    )
+    for photos in ({PHOTO_ID: photo(PhotoStatus.PENDING)}, {PHOTO_ID: photo(PhotoStatus.REJECTED)}, {}):
+        body = json.loads(serialize(page_document(blog(), 0, [shown], photos)))
+        assert [block["type"] for block in body["entries"][0]["blocks"]] == ["paragraph"]
+
+
+def test_json_ld_images_carry_caption_and_credit_with_an_absolute_url() -> None:
+    shown = entry(1, blocks=[PhotoBlock(type="photo", photo_id=PHOTO_ID)])
+    document = latest_document(
+        blog(), version=1, generated_at=NOW, newest=[shown], pinned=None, key_events=[], page_digests={},
+        photos={PHOTO_ID: photo()}, base_url="https://live.example.com",
+    )  # fmt: skip
+    [image] = document.json_ld["liveBlogUpdate"][0]["image"]
+    assert image == {
+        "@type": "ImageObject",
+        "url": f"https://live.example.com/media/{PHOTO_ID}/1280.d1g35t.jpg",
+        "width": 4000,
+        "height": 3000,
+        "caption": "The lighthouse at mile 20.",
+        "creditText": "Ana Ruiz/Harbour City Herald",
+    }

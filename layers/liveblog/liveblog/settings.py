@@ -40,15 +40,35 @@ class TableSettings(BaseSettings):
     table_name: str = Field(min_length=1)
 
 
-class AdminApiSettings(TableSettings):
+class PhotoLimits(BaseSettings):
+    """What an upload may be; the API signs it into the presigned POST, the media function re-checks it."""
+
+    model_config = SettingsConfigDict(env_prefix="LIVEBLOG_", extra="ignore")
+
+    photo_max_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)
+    # Width x height of the source. 24-megapixel cameras are common; 60 MP still decodes in the
+    # media function's memory, and a bomb that claims more is refused before decoding.
+    photo_max_pixels: int = Field(default=60_000_000, ge=10_000)
+
+
+class AdminApiSettings(TableSettings, PhotoLimits):
     idempotency_table_name: str = Field(min_length=1)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    media_bucket: str = Field(min_length=1)
+    # Long enough for a slow newsroom connection to send 30 MB, short enough that a leaked form is stale.
+    upload_expiry_seconds: int = Field(default=900, ge=60, le=3600)
+
+
+class MediaSettings(TableSettings, PhotoLimits):
+    media_bucket: str = Field(min_length=1)
 
 
 class RendererSettings(TableSettings):
     snapshot_bucket: str = Field(min_length=1)
     distribution_id: str = ""
+    # Absolute base for URLs that must be absolute (schema.org images); empty keeps them relative.
+    public_base_url: str = ""
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,7 @@ from liveblog.api.http import (
 )
 from liveblog.api.idempotency import IdempotentRunner
 from liveblog.errors import DomainError, UnsupportedMediaTypeError
-from liveblog.logic import blogs, entries
+from liveblog.logic import blogs, entries, photos
 from liveblog.logic.auth import Principal, principal_from_claims
 from liveblog.models import (
     Blog,
@@ -35,15 +35,20 @@ from liveblog.models import (
     EntryPatch,
     EntryStatus,
     Page,
+    Photo,
+    PhotoCreate,
+    PhotoPatch,
+    PhotoUpload,
 )
 from liveblog.models.common import ULID_PATTERN
 from liveblog.observability import logger
 from liveblog.settings import AdminApiSettings
 from liveblog.storage.content import TRUSTED, ContentStore
+from liveblog.storage.media import MediaStore
 
 API_VERSION = "1.0.0"
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
-ModelT = TypeVar("ModelT", Blog, Entry)
+ModelT = TypeVar("ModelT", Blog, Entry, Photo, PhotoUpload)
 
 app = APIGatewayHttpResolver(enable_validation=True)
 app.configure_openapi(
@@ -60,6 +65,7 @@ class Services:
     def __init__(self, settings: AdminApiSettings) -> None:
         self.settings = settings
         self.store = ContentStore(settings.table_name)
+        self.media = MediaStore(settings.media_bucket)
         self.idempotency = IdempotentRunner(settings.idempotency_table_name, settings.idempotency_ttl_seconds)
 
 
@@ -176,6 +182,7 @@ def unexpected(exc: Exception) -> Response:
 
 BlogIdParam = Annotated[str, Path(pattern=ULID_PATTERN, description="The blog's id")]
 EntryIdParam = Annotated[str, Path(pattern=ULID_PATTERN, description="The entry's id")]
+PhotoIdParam = Annotated[str, Path(pattern=ULID_PATTERN, description="The photo's id")]
 IfMatch = Annotated[str | None, Header(description='The ETag you read, e.g. "3" (required)')]
 IdempotencyKey = Annotated[
     str | None,
@@ -195,6 +202,10 @@ class BlogPage(Page[Blog]):
 
 
 class EntryPage(Page[Entry]):
+    pass
+
+
+class PhotoPage(Page[Photo]):
     pass
 
 
@@ -353,3 +364,75 @@ def update_entry(
 def delete_entry(blog_id: BlogIdParam, entry_id: EntryIdParam, if_match: IfMatch = None) -> Response[Entry]:
     version = parse_if_match(if_match)
     return with_etag(entries.delete_entry(services().store, actor(), blog_id, entry_id, version))
+
+
+@app.post(
+    "/blogs/<blog_id>/photos",
+    status_code=201,
+    tags=["Photos"],
+    summary="Ask to upload a photo: a pending photo and a presigned POST that sends the file to S3",
+    description="POST the form to `upload.url` with every field of `upload.fields`, then the file as the "
+    "field `file` (e.g. `curl -F key=... -F file=@photo.jpg URL`). The photo becomes `ready` (or `rejected`, "
+    "with a reason) seconds later; entries can show it from the start and readers see it once ready.",
+    responses={
+        201: {"description": "Created", "content": {content_types.APPLICATION_JSON: {"model": PhotoUpload}}}
+    }
+    | error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+)
+def create_photo(
+    blog_id: BlogIdParam, body: Annotated[PhotoCreate, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[PhotoUpload]:
+    settings = services().settings
+    return created(
+        PhotoUpload,
+        idempotency_key,
+        f"POST /blogs/{blog_id}/photos",
+        body,
+        lambda: photos.request_upload(
+            services().store,
+            services().media,
+            actor(),
+            blog_id,
+            body,
+            settings,
+            settings.upload_expiry_seconds,
+        ),
+        lambda upload: f"/blogs/{blog_id}/photos/{upload.photo.id}",
+    )
+
+
+@app.get(
+    "/blogs/<blog_id>/photos",
+    tags=["Photos"],
+    summary="List a blog's photos, newest first",
+    responses=error_responses(400, 401, 403, 404, 422),
+)
+def list_photos(blog_id: BlogIdParam, cursor: Cursor = None, limit: Limit = 20) -> PhotoPage:
+    items, next_cursor = photos.list_photos(services().store, actor(), blog_id, cursor, limit)
+    return PhotoPage(items=items, next_cursor=next_cursor)
+
+
+@app.get(
+    "/blogs/<blog_id>/photos/<photo_id>",
+    tags=["Photos"],
+    summary="Get a photo: its status (pending, ready, rejected with a reason) and renditions",
+    responses=error_responses(401, 403, 404, 422),
+)
+def get_photo(blog_id: BlogIdParam, photo_id: PhotoIdParam) -> Response[Photo]:
+    return with_etag(photos.get_photo(services().store, actor(), blog_id, photo_id))
+
+
+@app.patch(
+    "/blogs/<blog_id>/photos/<photo_id>",
+    tags=["Photos"],
+    summary="Correct a photo's caption, credit or alt text; entries showing it are republished",
+    responses=error_responses(400, 401, 403, 404, 409, 412, 413, 415, 422, 428),
+)
+def update_photo(
+    blog_id: BlogIdParam,
+    photo_id: PhotoIdParam,
+    body: Annotated[PhotoPatch, Body()],
+    if_match: IfMatch = None,
+) -> Response[Photo]:
+    version = parse_if_match(if_match)
+    return with_etag(photos.update_photo(services().store, actor(), blog_id, photo_id, body, version))

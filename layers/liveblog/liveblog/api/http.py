@@ -32,7 +32,7 @@ ERROR_DESCRIPTIONS = {
     400: "Malformed request: invalid JSON, cursor or header",
     401: "No valid bearer token",
     403: "Your role may not do this",
-    404: "No such blog or entry",
+    404: "No such blog, entry or photo",
     409: "The resource's state forbids this (illegal status move, slug taken, archived blog…)",
     412: "If-Match names a version that is no longer current",
     413: "Request body too large",

@@ -137,7 +137,7 @@ def update_entry(
     if changes.get("status") == EntryStatus.PUBLISHED and current.pub_seq is None:
         changes["pub_seq"] = store.take_published_seq(blog_id)
     updated = current.model_copy(update={**changes, "version": current.version + 1})
-    return store.update_entry(updated, expected_version=current.version)
+    return store.update_entry(updated, expected_version=current.version, photos_before=current.photo_ids)
 
 
 def delete_entry(store: ContentStore, actor: Principal, blog_id: str, entry_id: str, if_match: int) -> Entry:
@@ -157,7 +157,10 @@ def delete_entry(store: ContentStore, actor: Principal, blog_id: str, entry_id: 
         pinned_here = blog.pinned_entry_id == entry_id
         try:
             return store.update_entry(
-                deleted, expected_version=current.version, unpin_at=now if pinned_here else None
+                deleted,
+                expected_version=current.version,
+                unpin_at=now if pinned_here else None,
+                photos_before=current.photo_ids,
             )
         except PinMovedError:
             if attempt == 2:

@@ -10,6 +10,16 @@ from liveblog.models.blocks import (
 from liveblog.models.blog import BLOG_TRANSITIONS, Blog, BlogCreate, BlogPatch, BlogStatus
 from liveblog.models.common import Author, Page
 from liveblog.models.entry import Entry, EntryCreate, EntryPatch, EntryStatus
+from liveblog.models.photo import (
+    Photo,
+    PhotoCreate,
+    PhotoPatch,
+    PhotoStatus,
+    PhotoUpload,
+    PresignedUpload,
+    Rejection,
+    Rendition,
+)
 
 __all__ = [
     "BLOG_TRANSITIONS",
@@ -28,6 +38,14 @@ __all__ = [
     "ListBlock",
     "Page",
     "ParagraphBlock",
+    "Photo",
     "PhotoBlock",
+    "PhotoCreate",
+    "PhotoPatch",
+    "PhotoStatus",
+    "PhotoUpload",
+    "PresignedUpload",
     "QuoteBlock",
+    "Rejection",
+    "Rendition",
 ]

@@ -11,6 +11,8 @@ from liveblog.settings import content_settings
 
 MAX_INLINE_HTML = 5_000
 MAX_LIST_ITEMS = 50
+# An entry's photo references are written in the entry's transaction (100 items at most).
+MAX_PHOTOS_PER_ENTRY = 20
 
 
 def _sanitized(value: str, info: ValidationInfo) -> str:
@@ -107,3 +109,8 @@ def text_size(blocks: list[Block]) -> int:
             case EmbedBlock(url=url, caption=caption):
                 size += len(url) + len(caption or "")
     return size
+
+
+def photo_ids(blocks: list[Block]) -> frozenset[str]:
+    """The photos an entry's blocks show."""
+    return frozenset(block.photo_id for block in blocks if isinstance(block, PhotoBlock))

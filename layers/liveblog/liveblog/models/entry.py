@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, model_validator
 
-from liveblog.models.blocks import Block, text_size
+from liveblog.models.blocks import MAX_PHOTOS_PER_ENTRY, Block, photo_ids, text_size
 from liveblog.models.common import Author, BlogId, EntryId, ShortText, StrictModel, UtcDateTime, Version
 
 MAX_BLOCKS = 50
@@ -48,10 +48,19 @@ class Entry(BaseModel):
     deleted_at: UtcDateTime | None = None
     version: Version
 
+    @property
+    def photo_ids(self) -> frozenset[str]:
+        """Photos this entry references; a deleted entry shows none."""
+        return frozenset() if self.status == EntryStatus.DELETED else photo_ids(self.blocks)
+
 
 def _check_content(blocks: list[Block] | None) -> None:
-    if blocks is not None and text_size(blocks) > MAX_ENTRY_TEXT:
+    if blocks is None:
+        return
+    if text_size(blocks) > MAX_ENTRY_TEXT:
         raise ValueError(f"an entry's blocks may carry at most {MAX_ENTRY_TEXT} characters of text")
+    if len(photo_ids(blocks)) > MAX_PHOTOS_PER_ENTRY:
+        raise ValueError(f"an entry may show at most {MAX_PHOTOS_PER_ENTRY} different photos")
 
 
 class EntryCreate(StrictModel):

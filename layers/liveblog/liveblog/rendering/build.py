@@ -2,10 +2,11 @@
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from liveblog.models import Blog, Entry, EntryStatus
+from liveblog.models import Blog, Entry, EntryStatus, Photo, PhotoStatus
 from liveblog.models.blocks import EmbedBlock, HeadingBlock, ListBlock, ParagraphBlock, PhotoBlock, QuoteBlock
 from liveblog.models.common import format_utc
 from liveblog.rendering.documents import (
@@ -17,12 +18,20 @@ from liveblog.rendering.documents import (
     PageDocument,
     PageLink,
     PublishedAuthor,
+    PublishedBlock,
     PublishedBlog,
     PublishedEntry,
+    PublishedPhotoBlock,
+    PublishedRendition,
+    Srcset,
 )
 from liveblog.sanitize import visible_text
 
 SUMMARY_CHARS = 120
+# The <img src> fallback: sharp enough for an article column, light enough for a phone.
+DEFAULT_SRC_WIDTH = 1280
+Photos = Mapping[str, Photo]
+NO_PHOTOS: Photos = {}
 
 
 def blog_prefix(slug: str) -> str:
@@ -81,15 +90,59 @@ def published_blog(blog: Blog) -> PublishedBlog:
     )
 
 
-def published_entry(slug: str, entry: Entry) -> PublishedEntry:
+def published_photo(block: PhotoBlock, photo: Photo | None) -> PublishedPhotoBlock | None:
+    """The block as readers get it, or None while its photo is not ready (or was refused)."""
+    if photo is None or photo.status != PhotoStatus.READY or not photo.renditions:
+        return None
+    if photo.width is None or photo.height is None:
+        return None
+    renditions = sorted(photo.renditions, key=lambda r: (r.format, r.width))
+    jpegs = [r for r in renditions if r.format == "jpeg"]
+    fitting = [r for r in jpegs if r.width <= DEFAULT_SRC_WIDTH] or jpegs[:1]
+
+    def srcset(kind: str) -> str:
+        return ", ".join(f"/{r.key} {r.width}w" for r in renditions if r.format == kind)
+
+    return PublishedPhotoBlock(
+        type="photo",
+        photo_id=photo.id,
+        caption=photo.caption if block.caption is None else block.caption,
+        credit=photo.credit if block.credit is None else block.credit,
+        alt=photo.alt if block.alt is None else block.alt,
+        width=photo.width,
+        height=photo.height,
+        src=f"/{fitting[-1].key}",
+        srcset=Srcset(jpeg=srcset("jpeg"), webp=srcset("webp")),
+        renditions=[
+            PublishedRendition(
+                width=r.width, height=r.height, format=r.format, url=f"/{r.key}", bytes=r.bytes
+            )
+            for r in renditions
+        ],
+    )
+
+
+def published_blocks(entry: Entry, photos: Photos) -> list[PublishedBlock]:
+    blocks: list[PublishedBlock] = []
+    for block in entry.blocks:
+        if isinstance(block, PhotoBlock):
+            # A photo still processing is left out, not shown broken; the entry re-renders when it is ready.
+            photo_block = published_photo(block, photos.get(block.photo_id))
+            if photo_block is not None:
+                blocks.append(photo_block)
+        else:
+            blocks.append(block)
+    return blocks
+
+
+def published_entry(slug: str, entry: Entry, photos: Photos = NO_PHOTOS) -> PublishedEntry:
     if entry.status != EntryStatus.PUBLISHED or entry.published_at is None:
         raise ValueError(f"entry {entry.id} is {entry.status}; only published entries reach readers")
     return PublishedEntry(
         id=entry.id,
         url=f"/{entry_key(slug, entry.id)}",
         title=entry.title,
-        # Photo blocks wait for photos to exist: omitted rather than published half-made.
-        blocks=[block for block in entry.blocks if not isinstance(block, PhotoBlock)],
+        blocks=published_blocks(entry, photos),
         key_event=entry.key_event,
         author=PublishedAuthor(name=entry.author.name),
         published_at=entry.published_at,
@@ -129,18 +182,38 @@ def key_event(slug: str, entry: Entry) -> KeyEvent:
     )
 
 
-def page_document(blog: Blog, number: int, entries: list[Entry]) -> PageDocument:
+def page_document(blog: Blog, number: int, entries: list[Entry], photos: Photos = NO_PHOTOS) -> PageDocument:
     ordered = sorted(entries, key=lambda entry: entry.pub_seq or 0, reverse=True)
     return PageDocument(
-        blog_id=blog.id, number=number, entries=[published_entry(blog.slug, e) for e in ordered]
+        blog_id=blog.id, number=number, entries=[published_entry(blog.slug, e, photos) for e in ordered]
     )
 
 
-def entry_document(blog: Blog, entry: Entry) -> EntryDocument:
-    return EntryDocument(blog=published_blog(blog), entry=published_entry(blog.slug, entry))
+def entry_document(blog: Blog, entry: Entry, photos: Photos = NO_PHOTOS) -> EntryDocument:
+    return EntryDocument(blog=published_blog(blog), entry=published_entry(blog.slug, entry, photos))
 
 
-def json_ld(blog: Blog, newest: list[Entry], modified: datetime) -> dict[str, Any]:
+def json_ld_images(entry: Entry, photos: Photos, base_url: str) -> list[dict[str, Any]]:
+    """schema.org ImageObjects for the entry's ready photos, with caption and credit."""
+    images = []
+    for block in published_blocks(entry, photos):
+        if isinstance(block, PublishedPhotoBlock):
+            image: dict[str, Any] = {
+                "@type": "ImageObject",
+                "url": base_url + block.src,
+                "width": block.width,
+                "height": block.height,
+                "caption": block.caption,
+            }
+            if block.credit:
+                image["creditText"] = block.credit
+            images.append(image)
+    return images
+
+
+def json_ld(
+    blog: Blog, newest: list[Entry], modified: datetime, photos: Photos = NO_PHOTOS, base_url: str = ""
+) -> dict[str, Any]:
     document: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
@@ -156,6 +229,7 @@ def json_ld(blog: Blog, newest: list[Entry], modified: datetime) -> dict[str, An
                 "dateModified": format_utc(entry.updated_at or entry.published_at),
                 "articleBody": plain_text(entry),
             }
+            | ({"image": images} if (images := json_ld_images(entry, photos, base_url)) else {})
             for entry in newest
             if entry.published_at is not None
         ],
@@ -176,20 +250,22 @@ def latest_document(
     pinned: Entry | None,
     key_events: list[Entry],
     page_digests: dict[int, str],
+    photos: Photos = NO_PHOTOS,
+    base_url: str = "",
 ) -> LatestDocument:
     ordered = sorted(newest, key=lambda entry: entry.pub_seq or 0, reverse=True)
     return LatestDocument(
         version=version,
         generated_at=generated_at,
         blog=published_blog(blog),
-        pinned=published_entry(blog.slug, pinned) if pinned else None,
+        pinned=published_entry(blog.slug, pinned, photos) if pinned else None,
         key_events=[
             key_event(blog.slug, e) for e in sorted(key_events, key=lambda e: e.pub_seq or 0, reverse=True)
         ],
-        entries=[published_entry(blog.slug, entry) for entry in ordered],
+        entries=[published_entry(blog.slug, entry, photos) for entry in ordered],
         pages=[
             PageLink(number=number, url=f"/{page_key(blog.slug, number, page_digests[number])}")
             for number in sorted(page_digests, reverse=True)
         ],
-        json_ld=json_ld(blog, ordered, generated_at),
+        json_ld=json_ld(blog, ordered, generated_at, photos, base_url),
     )

@@ -5,7 +5,7 @@ for different reasons than what editors send or what the table holds. JSON Schem
 generated into schemas/ (scripts/snapshot_schemas.py).
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,14 +15,43 @@ from liveblog.models.common import UtcDateTime
 PAGE_SIZE = 20
 SCHEMA_VERSION = 1
 
-PublishedBlock = Annotated[
-    ParagraphBlock | HeadingBlock | QuoteBlock | ListBlock | EmbedBlock,
-    Field(discriminator="type"),
-]
-
 
 class Document(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class PublishedRendition(Document):
+    width: int
+    height: int
+    format: Literal["jpeg", "webp"]
+    url: str = Field(description="Immutable: the name changes if the bytes ever do")
+    bytes: int
+
+
+class Srcset(Document):
+    jpeg: str = Field(description="For <img srcset>: every JPEG rendition as '<url> <width>w'")
+    webp: str = Field(description="For <source type=image/webp srcset>")
+
+
+class PublishedPhotoBlock(Document):
+    """A photo that is ready: renditions at several widths, never larger than the original."""
+
+    type: Literal["photo"]
+    photo_id: str
+    caption: str
+    credit: str | None
+    alt: str = Field(description="Text for screen readers; empty when the editor gave none")
+    width: int = Field(description="The original's upright width; with height, the aspect ratio")
+    height: int
+    src: str = Field(description="A JPEG of moderate width for <img src>")
+    srcset: Srcset
+    renditions: list[PublishedRendition] = Field(description="By format, then width ascending")
+
+
+PublishedBlock = Annotated[
+    ParagraphBlock | HeadingBlock | QuoteBlock | ListBlock | PublishedPhotoBlock | EmbedBlock,
+    Field(discriminator="type"),
+]
 
 
 class PublishedAuthor(Document):
@@ -33,7 +62,9 @@ class PublishedEntry(Document):
     id: str
     url: str = Field(description="This entry's own document, for permalinks and sharing")
     title: str | None
-    blocks: list[PublishedBlock] = Field(description="Photo blocks appear once photos are supported")
+    blocks: list[PublishedBlock] = Field(
+        description="A photo block appears once its photo is ready; until then the entry is published without it"
+    )
     key_event: bool
     author: PublishedAuthor
     published_at: UtcDateTime

@@ -13,7 +13,7 @@ from typing import Any
 
 from liveblog import clock
 from liveblog.errors import NotFoundError
-from liveblog.models import BlogStatus, Entry, EntryStatus
+from liveblog.models import BlogStatus, Entry, EntryStatus, PhotoStatus
 from liveblog.rendering.build import (
     complete_pages,
     digest,
@@ -36,6 +36,8 @@ INDEX_KEY = "v1/index.json"
 INDEX_SIZE = 50
 # Counters move on every entry creation; a blog record that changed nothing else is not news.
 _COUNTERS = {"entry_seq", "published_seq"}
+# What readers see of a photo; its list of users changes with every entry that shows it.
+_PHOTO_FIELDS = ("status", "caption", "credit", "alt", "width", "height", "renditions")
 
 
 @dataclass
@@ -45,6 +47,8 @@ class BlogChanges:
     pub_seqs: set[int] = field(default_factory=set)
     taken_down: set[str] = field(default_factory=set)
     taken_down_seqs: set[int] = field(default_factory=set)
+    # Entries showing a photo that became ready or whose caption, credit or alt changed.
+    photo_users: set[str] = field(default_factory=set)
 
 
 def _image(record: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -73,6 +77,15 @@ def add_change(changes: dict[str, BlogChanges], record: Mapping[str, Any]) -> No
         return
     blog_id = pk.removeprefix("BLOG#")
     old, new = _image(record, "OldImage"), _image(record, "NewImage")
+    if sk.startswith("PHOTO#"):
+        if any(old.get(name) != new.get(name) for name in _PHOTO_FIELDS) and PhotoStatus.READY in (
+            _string(old, "status"),
+            _string(new, "status"),
+        ):
+            users = {*old.get("used_by", {}).get("SS", []), *new.get("used_by", {}).get("SS", [])}
+            if users:
+                changes.setdefault(blog_id, BlogChanges()).photo_users.update(users)
+        return
     if sk == "BLOG":
         relevant = {k: v for k, v in old.items() if k not in _COUNTERS} != {
             k: v for k, v in new.items() if k not in _COUNTERS
@@ -105,9 +118,10 @@ class RenderReport:
 
 
 class Renderer:
-    def __init__(self, content: ContentStore, snapshots: SnapshotStore) -> None:
+    def __init__(self, content: ContentStore, snapshots: SnapshotStore, public_base_url: str = "") -> None:
         self.content = content
         self.snapshots = snapshots
+        self.public_base_url = public_base_url.rstrip("/")
 
     def render_blog(self, blog_id: str, changes: BlogChanges) -> RenderReport | None:
         blog, published_seq, state = self.content.render_inputs(blog_id)
@@ -116,15 +130,25 @@ class Renderer:
         slug = blog.slug
         newest = self.content.newest_published(blog_id, PAGE_SIZE)
         known: dict[str, Entry] = {entry.id: entry for entry in newest}
+        entry_ids = set(changes.entry_ids)
+        pub_seqs = set(changes.pub_seqs)
+        if changes.photo_users:
+            # A photo's readers-visible words changed: its entries re-render like corrections.
+            missing = changes.photo_users - known.keys()
+            known.update(self.content.get_entries(blog_id, missing) if missing else {})
+            for entry_id in changes.photo_users:
+                entry = known.get(entry_id)
+                if entry is not None and entry.status == EntryStatus.PUBLISHED and entry.pub_seq:
+                    entry_ids.add(entry_id)
+                    pub_seqs.add(entry.pub_seq)
         oldest_newest = min((entry.pub_seq or 0 for entry in newest), default=published_seq + 1)
         full = complete_pages(published_seq)
         wanted = {n for n in range(full) if n not in state.pages}
-        wanted |= {page_of(seq) for seq in changes.pub_seqs if page_of(seq) < full}
+        wanted |= {page_of(seq) for seq in pub_seqs if page_of(seq) < full}
         taken_down_pages = {page_of(seq) for seq in changes.taken_down_seqs}
-        pages = {n: d for n, d in state.pages.items() if n < full}
-        written: list[str] = []
-        superseded: list[str] = []
-        purge: list[str] = []
+
+        # Read everything first, then the photos all of it shows in one batch, then write.
+        page_entries: dict[int, list[Entry]] = {}
         for number in sorted(wanted):
             first, last = page_range(number)
             if len(newest) == PAGE_SIZE and oldest_newest <= first:
@@ -132,7 +156,30 @@ class Renderer:
             else:
                 entries = self.content.published_range(blog_id, first, last)
             known.update({entry.id: entry for entry in entries})
-            body = serialize(page_document(blog, number, entries))
+            page_entries[number] = entries
+        documents = {
+            entry_id: known.get(entry_id) or self._entry(blog_id, entry_id) for entry_id in sorted(entry_ids)
+        }
+        pinned = None
+        if blog.pinned_entry_id:
+            pinned = known.get(blog.pinned_entry_id) or self._entry(blog_id, blog.pinned_entry_id)
+            if pinned is not None and pinned.status != EntryStatus.PUBLISHED:
+                pinned = None
+        shown = [
+            *newest,
+            *(e for entries in page_entries.values() for e in entries),
+            *documents.values(),
+            pinned,
+        ]
+        photo_ids = {photo_id for entry in shown if entry is not None for photo_id in entry.photo_ids}
+        photos = self.content.get_photos(blog_id, photo_ids) if photo_ids else {}
+
+        pages = {n: d for n, d in state.pages.items() if n < full}
+        written: list[str] = []
+        superseded: list[str] = []
+        purge: list[str] = []
+        for number, entries in page_entries.items():
+            body = serialize(page_document(blog, number, entries, photos))
             page_digest = digest(body)
             if state.pages.get(number) == page_digest:
                 continue
@@ -145,20 +192,14 @@ class Renderer:
                 superseded.append(old_key)
                 if number in taken_down_pages:
                     purge.append(old_key)
-        for entry_id in sorted(changes.entry_ids):
-            entry = known.get(entry_id) or self._entry(blog_id, entry_id)
+        for entry_id, entry in documents.items():
             key = entry_key(slug, entry_id)
             if entry is not None and entry.status == EntryStatus.PUBLISHED:
-                self.snapshots.put(key, serialize(entry_document(blog, entry)), immutable=False)
+                self.snapshots.put(key, serialize(entry_document(blog, entry, photos)), immutable=False)
                 written.append(key)
             elif entry_id in changes.taken_down:
                 superseded.append(key)
                 purge.append(key)
-        pinned = None
-        if blog.pinned_entry_id:
-            pinned = known.get(blog.pinned_entry_id) or self._entry(blog_id, blog.pinned_entry_id)
-            if pinned is not None and pinned.status != EntryStatus.PUBLISHED:
-                pinned = None
         version = state.version + 1
         latest = latest_document(
             blog,
@@ -168,6 +209,8 @@ class Renderer:
             pinned=pinned,
             key_events=self.content.published_key_events(blog_id),
             page_digests=pages,
+            photos=photos,
+            base_url=self.public_base_url,
         )
         self.snapshots.put(latest_key(slug), serialize(latest), immutable=False, version=version)
         written.append(latest_key(slug))

@@ -27,6 +27,7 @@ def renderer() -> Renderer:
     return Renderer(
         ContentStore(settings.table_name),
         SnapshotStore(settings.snapshot_bucket, settings.distribution_id),
+        settings.public_base_url,
     )
 
 

@@ -5,6 +5,8 @@ Key schema (also in the README):
     item      PK                SK              GSI1PK / GSI1SK                        GSI2PK / GSI2SK
     blog      BLOG#<blog_id>    BLOG            BLOGS#<status> / <created_at>#<id>     BLOGS / <created_at>#<id>
     slug      SLUG#<slug>       SLUG            -                                      -
+    photo     BLOG#<blog_id>    PHOTO#<id>      -                                      -
+              (used_by: the ids of the entries showing it, kept in each entry write's transaction)
     entry     BLOG#<blog_id>    ENTRY#<id>      BLOG#<blog_id>#ENTRIES#<status> / <seq> SCHEDULED / <publish_at>#<blog>#<id>
               (published entries sort by <pub_seq> instead; published key events: BLOG#<blog_id>#KEY / <pub_seq>)
                                                                                        (only while scheduled)
@@ -14,7 +16,7 @@ Every write is conditional: creates never overwrite, updates name the version th
 
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,8 +34,9 @@ from liveblog.errors import (
     PreconditionFailedError,
     SlugTakenError,
     ThrottledError,
+    UnprocessableError,
 )
-from liveblog.models import Blog, BlogStatus, Entry, EntryStatus
+from liveblog.models import Blog, BlogStatus, Entry, EntryStatus, Photo, PhotoStatus
 from liveblog.models.common import format_utc
 from liveblog.storage.cursor import decode_cursor, encode_cursor
 
@@ -73,6 +76,10 @@ def _entry_key(blog_id: str, entry_id: str) -> dict[str, Any]:
     return _key(_blog_pk(blog_id), f"ENTRY#{entry_id}")
 
 
+def _photo_key(blog_id: str, photo_id: str) -> dict[str, Any]:
+    return _key(_blog_pk(blog_id), f"PHOTO#{photo_id}")
+
+
 def _entries_by_status_pk(blog_id: str, status: str) -> str:
     return f"BLOG#{blog_id}#ENTRIES#{status}"
 
@@ -110,6 +117,14 @@ def _entry_item(entry: Entry) -> dict[str, Any]:
     if entry.status == EntryStatus.SCHEDULED and entry.publish_at is not None:
         plain.update(GSI2PK="SCHEDULED", GSI2SK=f"{format_utc(entry.publish_at)}#{entry.blog_id}#{entry.id}")
     return plain
+
+
+def _photo_item(photo: Photo) -> dict[str, Any]:
+    return {**photo.model_dump(mode="json", exclude_none=True), "type": "photo"}
+
+
+def _to_photo(item: dict[str, Any]) -> Photo:
+    return Photo.model_validate(_deserialize(item), context=TRUSTED)
 
 
 def _to_blog(item: dict[str, Any]) -> Blog:
@@ -205,6 +220,85 @@ class ContentStore:
         if item.get("status", {}).get("S") == BlogStatus.ARCHIVED:
             raise IllegalTransitionError("the blog is archived; its entries can no longer change") from exc
         raise PinMovedError("the blog's pinned entry changed meanwhile; retry") from exc
+
+    # Photo references: each photo item lists the entries that show it, so that a caption edit
+    # republishes exactly those entries without scanning the blog.
+
+    def _photo_reference_steps(
+        self,
+        blog_id: str,
+        entry_id: str,
+        added: frozenset[str] = frozenset(),
+        removed: frozenset[str] = frozenset(),
+    ) -> list[Any]:
+        steps: list[Any] = []
+        for photo_id in sorted(added):
+            # A new reference needs a photo of this blog that was not refused.
+            steps.append(
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": _photo_key(blog_id, photo_id),
+                        "UpdateExpression": "ADD used_by :entry",
+                        "ConditionExpression": "attribute_exists(PK) AND #status <> :rejected",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": {
+                            ":entry": {"SS": [entry_id]},
+                            ":rejected": {"S": PhotoStatus.REJECTED},
+                        },
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                }
+            )
+        for photo_id in sorted(removed):
+            # The condition only keeps the update from creating a stub item.
+            steps.append(
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": _photo_key(blog_id, photo_id),
+                        "UpdateExpression": "DELETE used_by :entry",
+                        "ConditionExpression": "attribute_exists(PK)",
+                        "ExpressionAttributeValues": {":entry": {"SS": [entry_id]}},
+                    }
+                }
+            )
+        return steps
+
+    def _raise_versioned_write_failure(self, exc: ClientError, kind: str, item_id: str, blog_id: str) -> None:
+        """Explain a cancelled [conditional write of an item at a version, blog check, ...]."""
+        codes = _cancellation_codes(exc)
+        reasons = exc.response.get("CancellationReasons", [])
+        if codes and codes[0] == "ConditionalCheckFailed":
+            if not reasons[0].get("Item"):
+                raise NotFoundError(f"no {kind} with id {item_id}") from exc
+            raise PreconditionFailedError(
+                f"the {kind} changed since you read it; fetch it and retry"
+            ) from exc
+        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            self._raise_blog_check_failure(blog_id, reasons[1], exc)
+        if "TransactionConflict" in codes:
+            raise ConflictError(f"another change to this {kind} or its blog was in flight; retry") from exc
+
+    def _raise_photo_reference_failure(self, exc: ClientError, steps: list[Any], first_step: int) -> None:
+        """Explain a cancelled entry write whose photo steps (from `first_step` on) failed."""
+        reasons = exc.response.get("CancellationReasons", [])
+        for step, reason in zip(steps[first_step:], reasons[first_step:], strict=False):
+            if reason.get("Code") != "ConditionalCheckFailed":
+                continue
+            item = reason.get("Item")
+            if not item:
+                photo_id = step["Update"]["Key"]["SK"]["S"].removeprefix("PHOTO#")
+                raise UnprocessableError(
+                    f"photo {photo_id} does not exist in this blog; upload it first",
+                    details={"photo_id": photo_id},
+                ) from exc
+            photo = _to_photo(dict(item))
+            detail = f": {photo.reason.message}" if photo.reason else ""
+            raise UnprocessableError(
+                f"photo {photo.id} ({photo.filename}) was rejected{detail}; upload another",
+                details={"photo_id": photo.id, "reason": photo.reason.code if photo.reason else None},
+            ) from exc
 
     # Blogs
 
@@ -440,6 +534,7 @@ class ContentStore:
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
+            *self._photo_reference_steps(blog_id, entry.id, added=entry.photo_ids),
         ]
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
@@ -455,6 +550,7 @@ class ContentStore:
                     self._raise_blog_check_failure(blog_id, exc.response["CancellationReasons"][0], exc)
                 if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
                     raise ConflictError("an entry with this id already exists") from exc
+                self._raise_photo_reference_failure(exc, steps, first_step=2)
                 if "TransactionConflict" in codes:
                     raise ThrottledError("too many writes to this blog at once; retry") from exc
                 raise
@@ -500,22 +596,8 @@ class ContentStore:
 
     def get_blog_and_entry(self, blog_id: str, entry_id: str) -> tuple[Blog, Entry]:
         """Both in one round trip: entry writes need the blog's status too."""
-        keys = [_blog_key(blog_id), _entry_key(blog_id, entry_id)]
-        found: dict[str, dict[str, Any]] = {}
-        for attempt in range(8):
-            with _translated_errors():
-                response = self._client.batch_get_item(
-                    RequestItems={self.table_name: {"Keys": keys, "ConsistentRead": True}}
-                )
-            for item in response.get("Responses", {}).get(self.table_name, []):
-                found[item["SK"]["S"]] = item
-            unprocessed: dict[str, Any] = dict(response.get("UnprocessedKeys") or {})
-            keys = unprocessed.get(self.table_name, {}).get("Keys", [])
-            if not keys:
-                break
-            time.sleep(min(0.02 * 2**attempt, 0.5))
-        else:
-            raise ThrottledError("the content table is busy; retry shortly")
+        items = self._batch_get([_blog_key(blog_id), _entry_key(blog_id, entry_id)])
+        found = {item["SK"]["S"]: item for item in items}
         if "BLOG" not in found:
             raise NotFoundError(f"no blog with id {blog_id}")
         entry_item = found.get(f"ENTRY#{entry_id}")
@@ -529,10 +611,14 @@ class ContentStore:
         expected_version: int,
         expected_status: EntryStatus | None = None,
         unpin_at: "datetime | None" = None,
+        photos_before: frozenset[str] | None = None,
     ) -> Entry:
         """Replace the entry if it is still at `expected_version` (and `expected_status`), in a blog
         that is not archived. A deleted entry must not stay pinned: with `unpin_at` the blog's pin
-        is removed in the same transaction, otherwise the blog must not be pinning it."""
+        is removed in the same transaction, otherwise the blog must not be pinning it.
+
+        `photos_before` are the photos the stored entry showed; the photos' references move with
+        the entry in the same transaction (None: the entry's photos did not change)."""
         condition = "attribute_exists(PK) AND version = :expected"
         values: dict[str, Any] = {":expected": {"N": str(expected_version)}}
         put: dict[str, Any] = {
@@ -550,23 +636,20 @@ class ContentStore:
             blog_step = self._unpin_step(entry.blog_id, entry.id, unpin_at)
         else:
             blog_step = self._blog_check(entry.blog_id, not_pinned=entry.id if deleting else None)
+        transaction: list[Any] = [{"Put": put}, blog_step]
+        if photos_before is not None:
+            transaction += self._photo_reference_steps(
+                entry.blog_id,
+                entry.id,
+                added=entry.photo_ids - photos_before,
+                removed=photos_before - entry.photo_ids,
+            )
         try:
             with _translated_errors():
-                transaction: list[Any] = [{"Put": put}, blog_step]
                 self._client.transact_write_items(TransactItems=transaction)
         except ClientError as exc:
-            codes = _cancellation_codes(exc)
-            reasons = exc.response.get("CancellationReasons", [])
-            if codes and codes[0] == "ConditionalCheckFailed":
-                if not reasons[0].get("Item"):
-                    raise NotFoundError(f"no entry with id {entry.id}") from exc
-                raise PreconditionFailedError(
-                    "the entry changed since you read it; fetch it and retry"
-                ) from exc
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                self._raise_blog_check_failure(entry.blog_id, reasons[1], exc)
-            if "TransactionConflict" in codes:
-                raise ConflictError("another change to this entry or blog was in flight; retry") from exc
+            self._raise_versioned_write_failure(exc, "entry", entry.id, entry.blog_id)
+            self._raise_photo_reference_failure(exc, transaction, first_step=2)
             raise
         return entry
 
@@ -612,6 +695,169 @@ class ContentStore:
             for page in pages:
                 for item in page.get("Items", []):
                     yield item["blog_id"]["S"], item["id"]["S"]
+
+    # Photos
+
+    def create_photo(self, photo: Photo) -> Photo:
+        """Write a new pending photo, only into a blog that exists and is not archived."""
+        try:
+            with _translated_errors():
+                self._client.transact_write_items(
+                    TransactItems=[
+                        self._blog_check(photo.blog_id),
+                        {
+                            "Put": {
+                                "TableName": self.table_name,
+                                "Item": {
+                                    **_serialize(_photo_item(photo)),
+                                    **_photo_key(photo.blog_id, photo.id),
+                                },
+                                "ConditionExpression": "attribute_not_exists(PK)",
+                            }
+                        },
+                    ]
+                )
+        except ClientError as exc:
+            codes = _cancellation_codes(exc)
+            if codes and codes[0] == "ConditionalCheckFailed":
+                self._raise_blog_check_failure(photo.blog_id, exc.response["CancellationReasons"][0], exc)
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise ConflictError("a photo with this id already exists") from exc
+            if "TransactionConflict" in codes:
+                raise ConflictError("another change to this blog was in flight; retry") from exc
+            raise
+        return photo
+
+    def get_photo(self, blog_id: str, photo_id: str) -> Photo:
+        with _translated_errors():
+            response = self._client.get_item(
+                TableName=self.table_name, Key=_photo_key(blog_id, photo_id), ConsistentRead=True
+            )
+        if "Item" not in response:
+            raise NotFoundError(f"no photo with id {photo_id} in blog {blog_id}")
+        return _to_photo(response["Item"])
+
+    def photo_users(self, blog_id: str, photo_id: str) -> frozenset[str]:
+        """Ids of the entries that show the photo."""
+        with _translated_errors():
+            response = self._client.get_item(
+                TableName=self.table_name,
+                Key=_photo_key(blog_id, photo_id),
+                ConsistentRead=True,
+                ProjectionExpression="used_by",
+            )
+        return frozenset(response.get("Item", {}).get("used_by", {}).get("SS", []))
+
+    def get_photos(self, blog_id: str, photo_ids: Iterable[str]) -> dict[str, Photo]:
+        """The photos that exist among `photo_ids`, by id."""
+        items = self._batch_get([_photo_key(blog_id, photo_id) for photo_id in sorted(set(photo_ids))])
+        photos = [_to_photo(item) for item in items]
+        return {photo.id: photo for photo in photos}
+
+    def get_entries(self, blog_id: str, entry_ids: Iterable[str]) -> dict[str, Entry]:
+        items = self._batch_get([_entry_key(blog_id, entry_id) for entry_id in sorted(set(entry_ids))])
+        entries = [_to_entry(item) for item in items]
+        return {entry.id: entry for entry in entries}
+
+    def list_photos(self, blog_id: str, cursor: str | None, limit: int) -> tuple[list[Photo], str | None]:
+        """Newest first (ids sort by creation time)."""
+        self.get_blog(blog_id)
+        return self._query_page(
+            None, {"PK": _blog_pk(blog_id)}, _ENTRY_KEY_NAMES, cursor, limit, _to_photo, sk_prefix="PHOTO#"
+        )
+
+    def update_photo_text(self, photo: Photo, expected_version: int) -> Photo:
+        """Write caption, credit and alt if the photo is still at `expected_version`, in a blog that
+        is not archived. An update, not a put: the media function and entry writes change other
+        attributes of the same item independently."""
+        values = _serialize(
+            {
+                ":caption": photo.caption,
+                ":alt": photo.alt,
+                ":updated": format_utc(photo.updated_at),
+                ":version": photo.version,
+                ":expected": expected_version,
+            }
+        )
+        expression = "SET caption = :caption, alt = :alt, updated_at = :updated, version = :version"
+        if photo.credit is None:
+            expression += " REMOVE credit"
+        else:
+            expression = expression.replace("SET ", "SET credit = :credit, ")
+            values[":credit"] = {"S": photo.credit}
+        try:
+            with _translated_errors():
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": self.table_name,
+                                "Key": _photo_key(photo.blog_id, photo.id),
+                                "UpdateExpression": expression,
+                                "ConditionExpression": "attribute_exists(PK) AND version = :expected",
+                                "ExpressionAttributeValues": values,
+                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                            }
+                        },
+                        self._blog_check(photo.blog_id),
+                    ]
+                )
+        except ClientError as exc:
+            self._raise_versioned_write_failure(exc, "photo", photo.id, photo.blog_id)
+            raise
+        return photo
+
+    def finish_photo(self, photo: Photo) -> bool:
+        """Record the media function's verdict (ready or rejected) on a photo that is still pending.
+        False when it was already decided: a repeated notification changes nothing."""
+        outcome = photo.model_dump(
+            mode="json",
+            include={"status", "format", "width", "height", "original_bytes", "renditions", "reason"},
+            exclude_none=True,
+        )
+        outcome.update(processed_at=format_utc(photo.processed_at or photo.updated_at))
+        outcome.update(updated_at=format_utc(photo.updated_at))
+        names = {f"#a{i}": name for i, name in enumerate(outcome)}
+        status_alias = next(alias for alias, name in names.items() if name == "status")
+        values = _serialize({f":v{i}": value for i, value in enumerate(outcome.values())})
+        values.update({":one": {"N": "1"}, ":pending": {"S": PhotoStatus.PENDING}})
+        try:
+            with _translated_errors():
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=_photo_key(photo.blog_id, photo.id),
+                    UpdateExpression="SET "
+                    + ", ".join(f"#a{i} = :v{i}" for i in range(len(outcome)))
+                    + ", version = version + :one",
+                    ConditionExpression=f"attribute_exists(PK) AND {status_alias} = :pending",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Items for `keys` (consistent reads), in chunks of 100, retrying what DynamoDB leaves unprocessed."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):
+            pending = keys[start : start + 100]
+            for attempt in range(8):
+                with _translated_errors():
+                    response = self._client.batch_get_item(
+                        RequestItems={self.table_name: {"Keys": pending, "ConsistentRead": True}}
+                    )
+                found += response.get("Responses", {}).get(self.table_name, [])
+                unprocessed: dict[str, Any] = dict(response.get("UnprocessedKeys") or {})
+                pending = unprocessed.get(self.table_name, {}).get("Keys", [])
+                if not pending:
+                    break
+                time.sleep(min(0.02 * 2**attempt, 0.5))
+            else:
+                raise ThrottledError("the content table is busy; retry shortly")
+        return found
 
     # What the renderer reads
 

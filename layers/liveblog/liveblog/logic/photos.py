@@ -1,0 +1,94 @@
+"""Photos: asking for an upload, reading them, correcting caption, credit and alt text."""
+
+from typing import Any
+
+from liveblog import clock
+from liveblog.errors import ForbiddenError, UnprocessableError
+from liveblog.ids import new_id
+from liveblog.logic.auth import Principal, require_member
+from liveblog.logic.versions import check_version
+from liveblog.models import EntryStatus, Photo, PhotoCreate, PhotoPatch, PhotoStatus, PhotoUpload
+from liveblog.settings import PhotoLimits
+from liveblog.storage.content import ContentStore
+from liveblog.storage.media import MediaStore, upload_key
+
+
+def request_upload(
+    store: ContentStore,
+    media: MediaStore,
+    actor: Principal,
+    blog_id: str,
+    request: PhotoCreate,
+    limits: PhotoLimits,
+    expires_in: int,
+) -> PhotoUpload:
+    """Record a pending photo and sign a form POST that lets the browser send the file to S3."""
+    require_member(actor)
+    if request.byte_size > limits.photo_max_bytes:
+        raise UnprocessableError(
+            f"the file is {request.byte_size} bytes; photos may be at most {limits.photo_max_bytes}",
+            details={"field": "byte_size", "limit": limits.photo_max_bytes},
+        )
+    now = clock.utcnow()
+    photo = Photo(
+        id=new_id(),
+        blog_id=blog_id,
+        status=PhotoStatus.PENDING,
+        **request.model_dump(),
+        uploaded_by=actor.author,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    store.create_photo(photo)
+    upload = media.presigned_upload(
+        upload_key(blog_id, photo.id), request.content_type, limits.photo_max_bytes, expires_in, now
+    )
+    return PhotoUpload(photo=photo, upload=upload)
+
+
+def get_photo(store: ContentStore, actor: Principal, blog_id: str, photo_id: str) -> Photo:
+    require_member(actor)
+    return store.get_photo(blog_id, photo_id)
+
+
+def list_photos(
+    store: ContentStore, actor: Principal, blog_id: str, cursor: str | None, limit: int
+) -> tuple[list[Photo], str | None]:
+    require_member(actor)
+    return store.list_photos(blog_id, cursor, limit)
+
+
+def update_photo(
+    store: ContentStore, actor: Principal, blog_id: str, photo_id: str, patch: PhotoPatch, if_match: int
+) -> Photo:
+    """Correct the words around a photo; every published entry that shows it is republished."""
+    require_member(actor)
+    current = store.get_photo(blog_id, photo_id)
+    check_version(current.version, if_match, "photo")
+    if not actor.is_editor:
+        _check_contributor_may_edit(store, actor, current)
+    changes: dict[str, Any] = {
+        name: getattr(patch, name)
+        for name in patch.model_fields_set
+        if getattr(patch, name) != getattr(current, name)
+    }
+    if not changes:
+        return current
+    updated = current.model_copy(
+        update={**changes, "version": current.version + 1, "updated_at": clock.utcnow()}
+    )
+    return store.update_photo_text(updated, expected_version=current.version)
+
+
+def _check_contributor_may_edit(store: ContentStore, actor: Principal, photo: Photo) -> None:
+    # A caption shown to readers is published words: contributors cannot change those.
+    if photo.uploaded_by.id != actor.user_id:
+        raise ForbiddenError("contributors may change only the photos they uploaded")
+    users = store.get_entries(photo.blog_id, store.photo_users(photo.blog_id, photo.id))
+    shown = sorted(entry.id for entry in users.values() if entry.status != EntryStatus.DRAFT)
+    if shown:
+        raise ForbiddenError(
+            "a published or scheduled entry shows this photo; an editor changes its caption",
+            details={"entries": shown},
+        )
