@@ -18,7 +18,7 @@ help:
 	@echo "make format               apply ruff's fixes and formatting"
 	@echo "make requirements         regenerate layers/liveblog/requirements.txt from pyproject.toml"
 	@echo "make schemas              regenerate schemas/ (snapshot JSON Schemas) from the models"
-	@echo "make bench                count what one new entry costs the renderer at 10 and 10,000 entries"
+	@echo "make bench                render cost at 10 and 10,000 entries; photo processing time and memory"
 	@echo "make test                 lint, then the whole test suite"
 
 venv: $(STAMP)
@@ -58,6 +58,7 @@ schemas: venv
 
 bench: venv
 	$(BIN)/python bench/render_cost.py
+	$(BIN)/python bench/photo_processing.py
 
 test: venv lint
 	$(BIN)/python -m pytest -n auto
