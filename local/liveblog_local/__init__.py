@@ -12,6 +12,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 STATE_DIR = REPO_ROOT / ".local"
+WEB_DIR = REPO_ROOT / "web"  # the reader page, served by the local CDN at /
 
 LOCAL_REGION = "us-east-1"
 LOCAL_ACCOUNT_ID = "123456789012"

@@ -14,6 +14,8 @@ keep a mutable document for its max-age).
 from __future__ import annotations
 
 import gzip
+import hashlib
+import io
 import json
 import logging
 import re
@@ -21,7 +23,9 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -60,6 +64,16 @@ _COMPRESSIBLE = re.compile(
     r"^(text/|application/(json|.*\+json|javascript|x-javascript|xml|.*\+xml|ld\+json|manifest\+json)|image/svg\+xml)",
     re.IGNORECASE,
 )
+# The reader page (web/) served at the root, as the distribution's DefaultRootObject.
+DEFAULT_ROOT_OBJECT = "index.html"
+_SITE_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
 _MIN_COMPRESS_BYTES = 1_000
 _MAX_COMPRESS_BYTES = 10_000_000
 
@@ -119,11 +133,40 @@ class SnapshotCdn:
     """
 
     def __init__(
-        self, bucket: str, s3_client: S3Client | None = None, *, behaviors: Sequence[CacheBehavior] = ()
+        self,
+        bucket: str,
+        s3_client: S3Client | None = None,
+        *,
+        behaviors: Sequence[CacheBehavior] = (),
+        site: Path | None = None,
     ) -> None:
         self.bucket = bucket
+        self.site = site
         self.behaviors = (*behaviors, CacheBehavior(path_prefix="", bucket=bucket, compress=True))
         self.s3: S3Client = s3_client or boto3.client("s3")
+
+    def _site_file(self, key: str) -> dict[str, Any] | None:
+        """A reader-page file from `site` (web/), in the shape S3 answers with, or None.
+
+        Deployed, these files sit at the snapshot bucket's root; locally they are read from
+        disk on every request, so an edit to web/ shows on the next reload. `no-cache` makes
+        the browser revalidate (cheaply, by ETag) instead of keeping an old copy.
+        """
+        if self.site is None:
+            return None
+        root = self.site.resolve()
+        path = (root / key).resolve()
+        if root not in path.parents or not path.is_file():
+            return None
+        data = path.read_bytes()
+        return {
+            "Body": io.BytesIO(data),
+            "ContentLength": len(data),
+            "ETag": f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"',
+            "ContentType": _SITE_TYPES.get(path.suffix, "application/octet-stream"),
+            "CacheControl": "no-cache",
+            "LastModified": datetime.fromtimestamp(path.stat().st_mtime, UTC),
+        }
 
     def behavior(self, key: str) -> CacheBehavior:
         """The behaviour that answers for <key> (the path without its leading slash)."""
@@ -151,19 +194,21 @@ class SnapshotCdn:
         return self.object(self.behavior(key), key, method, headers)
 
     def root(self, method: str, headers: dict[str, str]) -> CdnResponse:
-        # The distribution has no default root object, so "/" is the empty key: not found.
-        # The reader page (issue 5) will be served from here.
-        return _not_found()
+        # The distribution's DefaultRootObject: "/" is the reader page.
+        key = DEFAULT_ROOT_OBJECT
+        return self.object(self.behavior(key), key, method, headers)
 
     def object(self, behavior: CacheBehavior, key: str, method: str, headers: dict[str, str]) -> CdnResponse:
         if not key:
             return _not_found()
+        stored: Any = self._site_file(key) if behavior.path_prefix == "" else None
         try:
-            stored: Any = (
-                self.s3.head_object(Bucket=behavior.bucket, Key=key)
-                if method == "HEAD"
-                else self.s3.get_object(Bucket=behavior.bucket, Key=key)
-            )
+            if stored is None:
+                stored = (
+                    self.s3.head_object(Bucket=behavior.bucket, Key=key)
+                    if method == "HEAD"
+                    else self.s3.get_object(Bucket=behavior.bucket, Key=key)
+                )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             if code in ("NoSuchKey", "404", "NotFound"):

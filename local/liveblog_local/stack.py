@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import boto3
 
-from liveblog_local import LOCAL_ACCOUNT_ID, LOCAL_REGION, STATE_DIR, TEMPLATE_PATH
+from liveblog_local import LOCAL_ACCOUNT_ID, LOCAL_REGION, STATE_DIR, TEMPLATE_PATH, WEB_DIR
 from liveblog_local.cdn import CdnServer, SnapshotCdn
 from liveblog_local.functions import Handler, lambda_context, load_handler
 from liveblog_local.gateway import GatewayServer, HttpApiGateway
@@ -267,7 +267,9 @@ def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -
             )
             dead_letters[logical_id] = dead_letter_path(logical_id)
     snapshots = SnapshotCdn(
-        buckets["SnapshotBucket"], behaviors=template.cache_behaviors("SnapshotDistribution")
+        buckets["SnapshotBucket"],
+        behaviors=template.cache_behaviors("SnapshotDistribution"),
+        site=WEB_DIR,
     )
     cdn = CdnServer(snapshots, port=ports.cdn)
     stack.add(cdn)

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+from pathlib import Path
 
 import boto3
 import pytest
@@ -167,3 +168,27 @@ def test_uploads_and_originals_are_not_reachable_through_the_cdn(media_cdn: Snap
         assert b"GPS" not in response.body
     # And the snapshots are still served from the snapshot bucket
     assert media_cdn.handle("GET", "/v1/tiny.json", {}).status == 200
+
+
+def test_the_reader_page_is_the_root_and_its_files_are_served_from_web(bucket: str, tmp_path: Path) -> None:
+    # Given a site folder with the page, its script, and a secret one level up
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "index.html").write_text("<!doctype html><title>Live</title>" + "<p>x</p>" * 200)
+    (tmp_path / "web" / "app.js").write_text("export const poll = 10;")
+    (tmp_path / "secret.txt").write_text("not for readers")
+    cdn = SnapshotCdn(bucket, site=tmp_path / "web")
+
+    # Then "/" is the page (HTML, revalidated by ETag, gzip when accepted), and app.js is JavaScript
+    root = cdn.handle("GET", "/", {"accept-encoding": "gzip"})
+    headers = dict(root.headers)
+    assert root.status == 200
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert headers["Cache-Control"] == "no-cache"
+    assert gzip.decompress(root.body).startswith(b"<!doctype html>")
+    assert cdn.handle("GET", "/", {"if-none-match": headers["ETag"]}).status == 304
+    script = cdn.handle("GET", "/app.js", {})
+    assert dict(script.headers)["Content-Type"] == "text/javascript; charset=utf-8"
+    # And nothing outside the folder is reachable, while snapshots still come from the bucket
+    assert cdn.handle("GET", "/../secret.txt", {}).status == 404
+    assert cdn.handle("GET", "/%2E%2E/secret.txt", {}).status == 404
+    assert cdn.handle("GET", "/v1/tiny.json", {}).status == 200
