@@ -11,6 +11,7 @@ import requests
 from liveblog_local.cdn import CdnServer, SnapshotCdn
 from liveblog_local.template import CacheBehavior, LocalTemplate, create_buckets, function_environment
 
+REPO = Path(__file__).resolve().parents[2]
 BIG = json.dumps({"entries": [{"n": n, "text": "Winds reach 90 km/h."} for n in range(100)]}).encode()
 
 
@@ -192,3 +193,28 @@ def test_the_reader_page_is_the_root_and_its_files_are_served_from_web(bucket: s
     assert cdn.handle("GET", "/../secret.txt", {}).status == 404
     assert cdn.handle("GET", "/%2E%2E/secret.txt", {}).status == 404
     assert cdn.handle("GET", "/v1/tiny.json", {}).status == 200
+
+
+def test_the_published_reader_page_is_served_from_the_bucket_as_cloudfront_would(
+    bucket: str, tmp_path: Path
+) -> None:
+    import importlib.util
+
+    # Given the reader page published to the snapshot bucket with scripts/publish_web.py
+    spec = importlib.util.spec_from_file_location("publish_web", REPO / "scripts" / "publish_web.py")
+    assert spec is not None
+    assert spec.loader is not None
+    publish_web = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(publish_web)
+    (tmp_path / "index.html").write_text("<!doctype html><title>Live</title>")
+    (tmp_path / "style.css").write_text("body { margin: 0 }")
+    keys = publish_web.publish(bucket, boto3.client("s3"), source=tmp_path)
+
+    # Then the CDN, with no local site folder, answers "/" and the stylesheet from the bucket
+    assert keys == ["index.html", "style.css"]
+    cdn = SnapshotCdn(bucket)
+    root = cdn.handle("GET", "/", {})
+    assert root.status == 200
+    assert dict(root.headers)["Content-Type"] == "text/html; charset=utf-8"
+    assert dict(root.headers)["Cache-Control"] == "public, max-age=60, stale-while-revalidate=300"
+    assert dict(cdn.handle("GET", "/style.css", {}).headers)["Content-Type"] == "text/css; charset=utf-8"
