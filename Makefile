@@ -5,15 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ROLE ?= editor
+EVERY ?= 5
 FUNCTION_MODULES := $(wildcard functions/*/app.py)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev token lint format requirements schemas bench test
+.PHONY: help venv dev token demo-live lint format requirements schemas bench test
 
 help:
 	@echo "make venv                 create .venv and install the project with its dev tools"
 	@echo "make dev                  run the local stack (API :3000, CDN :3001, moto :5000) until Ctrl-C"
 	@echo "make token ROLE=editor    print a JWT for the local API (ROLE=editor|contributor)"
+	@echo "make demo-live EVERY=5    post an invented update to the demo story every EVERY s (needs make dev)"
 	@echo "make lint                 ruff, mypy, cfn-lint and the layer requirements check"
 	@echo "make format               apply ruff's fixes and formatting"
 	@echo "make requirements         regenerate layers/liveblog/requirements.txt from pyproject.toml"
@@ -36,6 +38,9 @@ dev: venv
 
 token: venv
 	@$(BIN)/python -m liveblog_local token --role $(ROLE)
+
+demo-live: venv
+	@$(BIN)/python -m liveblog_local demo-live --every $(EVERY)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -205,3 +205,38 @@ def test_an_unknown_item_identifier_fails_the_whole_batch(tables: dict[str, str]
     put(tables["ContentTable"], "a", "b")
     feed.poll_once(flush=True)
     assert calls == [2, 2]
+
+
+def test_a_cancelled_transaction_leaves_the_stream_readable_and_without_its_writes(
+    tables: dict[str, str], poller: Any
+) -> None:
+    # Given a poller reading the stream, and a transaction whose first write lands before its
+    # second step fails (moto rolls back by swapping in a copy of the table)
+    renderer = FakeRenderer()
+    reader = poller(renderer)
+    client = boto3.client("dynamodb")
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": "ContentTable",
+                        "Item": {"PK": {"S": "BLOG#rolled-back"}, "SK": {"S": "BLOG"}},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": "ContentTable",
+                        "Key": {"PK": {"S": "BLOG#missing"}, "SK": {"S": "BLOG"}},
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                },
+            ]
+        )
+
+    # When a later write happens
+    put("ContentTable", "BLOG#after")
+    reader.poll_once(flush=True)
+
+    # Then the poller sees that write, and nothing of the cancelled transaction
+    assert renderer.batches == [["BLOG#after"]]
