@@ -3,6 +3,7 @@
 import copy
 import json
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,8 @@ class AdminApi:
 
     def __init__(self) -> None:
         self.handler = load_handler("admin_api")
+        # One invocation at a time, as in a Lambda sandbox: the resolver holds the current request.
+        self._invocation = threading.Lock()
 
     def request(
         self,
@@ -101,7 +104,8 @@ class AdminApi:
         return self.invoke(event)
 
     def invoke(self, event: dict[str, Any]) -> ApiResponse:
-        result = self.handler(event, LambdaContext())
+        with self._invocation:
+            result = self.handler(event, LambdaContext())
         body = result.get("body")
         is_json = result.get("headers", {}).get("Content-Type", "").startswith("application/json")
         return ApiResponse(

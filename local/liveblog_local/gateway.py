@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -267,6 +267,10 @@ class HttpApiGateway:
     memory_limit_in_mb: int = 512
     timeout_seconds: int = 10
     verifier: Verifier = verify
+    # A Lambda sandbox runs one invocation at a time, and the handler relies on it: the Powertools
+    # resolver keeps the current request on the app object. The threaded server must not interleave
+    # two requests inside one handler, or one request can be answered with another's route.
+    _invocation: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def handle(
         self, method: str, target: str, headers: list[Header], body: bytes, source_ip: str, domain_name: str
@@ -312,7 +316,9 @@ class HttpApiGateway:
         )
         context = lambda_context(self.function_name, self.memory_limit_in_mb, self.timeout_seconds)
         try:
-            response = response_from_result(self.handler(event, context))
+            with self._invocation:
+                result = self.handler(event, context)
+            response = response_from_result(result)
         except Exception:
             log.exception("%s failed on %s %s", self.function_name, method, target)
             return _message(500, "Internal Server Error", [("apigw-requestid", request_id)])

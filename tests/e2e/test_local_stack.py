@@ -135,6 +135,32 @@ def test_twenty_concurrent_patches_over_http_have_one_winner(stack: Any) -> None
     assert editor.get(url, timeout=5).json()["version"] == 2
 
 
+def test_thirty_concurrent_creates_over_http_all_land_in_order(stack: Any) -> None:
+    # The threaded gateway once ran requests inside the handler at the same time, and the resolver's
+    # per-request state leaked between them: some POSTs answered 500 (KeyError '_route').
+    editor = stack.session("editor")
+    blog = editor.post(
+        f"{stack.api}/blogs", json={"slug": f"rush-{uuid4().hex[:8]}", "title": "Rush"}, timeout=5
+    ).json()
+    url = f"{stack.api}/blogs/{blog['id']}/entries"
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        responses = list(
+            pool.map(
+                lambda n: editor.post(url, json={"title": f"Flash {n}", "status": "published"}, timeout=20),
+                range(30),
+            )
+        )
+
+    assert [response.status_code for response in responses] == [201] * 30, [
+        response.text for response in responses if response.status_code != 201
+    ]
+    assert sorted(response.json()["seq"] for response in responses) == list(range(1, 31))
+    assert sorted(response.json()["title"] for response in responses) == sorted(
+        f"Flash {n}" for n in range(30)
+    )
+
+
 def test_the_scheduler_publishes_on_time_locally(stack: Any) -> None:
     from datetime import UTC, datetime, timedelta
 
