@@ -985,8 +985,7 @@ class ContentStore:
     def _raise_version_failure(
         self, exc: ClientError, item_id: str, existed: bool, kind: str = "blog"
     ) -> None:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            return
+        """The versioned write's own condition failed, alone or as the first step of a transaction."""
         if not existed:
             raise NotFoundError(f"no {kind} with id {item_id}") from exc
         raise PreconditionFailedError(f"the {kind} changed since you read it; fetch it and retry") from exc
