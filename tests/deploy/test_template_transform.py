@@ -165,7 +165,7 @@ def test_renderer_stream_mapping_has_the_renderer_issue_settings(cfn: Json) -> N
     }
     assert settings == {
         "BatchSize": 100,
-        "MaximumBatchingWindowInSeconds": 1,
+        "MaximumBatchingWindowInSeconds": 0,
         "FunctionResponseTypes": ["ReportBatchItemFailures"],
         "BisectBatchOnFunctionError": True,
         "MaximumRetryAttempts": 5,

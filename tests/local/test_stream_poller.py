@@ -69,7 +69,7 @@ def test_the_template_mapping_is_read(mapping: Any) -> None:
     assert mapping.table_name == "ContentTable"
     assert (mapping.batch_size, mapping.batching_window_seconds, mapping.starting_position) == (
         100,
-        1.0,
+        0.0,
         "LATEST",
     )
     assert mapping.report_batch_item_failures
