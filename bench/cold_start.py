@@ -2,7 +2,7 @@
 
 For each functions/<name>/app.py, RUNS fresh interpreters (round-robin with the floor, so drift
 hits all alike) time the import of the handler module in CPU seconds (the machine is shared), with the environment Lambda gives it
-(the template's variables, LAMBDA_TASK_ROOT, so Powertools' Tracer is on as it is deployed). The
+(the template's variables and LAMBDA_TASK_ROOT, as it is deployed). The
 floor, in the same run: importing boto3, the Powertools resolver (APIGatewayHttpResolver) and
 pydantic's BaseModel, what any API function in this design must import. Median of the runs. Where
 a function misses, one more interpreter runs it under `python -X importtime` and the heaviest
@@ -26,8 +26,8 @@ FUNCTIONS = {"admin_api": "AdminApiFunction", "renderer": "RendererFunction", "s
              "media": "MediaFunction"}  # fmt: skip
 LAYER = REPO / ".aws-sam" / "build" / "LiveblogLayer"
 
-# Neither the layer nor the Lambda runtime has requests (the local stack's venv does); X-Ray's
-# patch_all imports it when it can, so it is hidden here as it is absent there.
+# Neither the layer nor the Lambda runtime has requests (the local stack's venv does): hidden here
+# as it is absent there, so that nothing can import it by accident.
 LAMBDA_PROLOGUE = """
 import sys
 sys.modules["requests"] = None

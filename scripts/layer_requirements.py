@@ -4,7 +4,7 @@ The layer ships what the functions import at run time; pyproject is the one list
 Packages the Lambda runtime provides ([tool.liveblog.layer] exclude) are left out.
 `--check` exits non-zero when the file is stale (make lint and the tests run it).
 
-pip cannot leave out a dependency of a dependency (aws-xray-sdk requires botocore), so
+pip cannot leave out a dependency of a dependency (one that requires botocore, say), so
 `--prune DIR` removes the excluded distributions from a built layer (`make build` runs it on
 .aws-sam/build/LiveblogLayer/python), file by file as each one's RECORD lists them.
 """

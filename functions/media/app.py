@@ -5,11 +5,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from liveblog.media.ingest import handle_upload_event
-from liveblog.observability import logger, metrics, tracer
+from liveblog.observability import logger, metrics
 
 
 @logger.inject_lambda_context(correlation_id_path="detail.object.key")
 @metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     return handle_upload_event(event)

@@ -196,7 +196,7 @@ def test_custom_allowlist_is_honoured(embed_hosts: Callable[[str], None]) -> Non
 def test_defaults_apply_when_nothing_is_configured() -> None:
     # Given no LIVEBLOG_EMBED_HOSTS in the environment
     # When the settings are read
-    settings = ContentSettings()
+    settings = ContentSettings.from_environment()
     # Then the documented providers are allowed
     assert settings.embed_hosts == (
         "youtube.com",

@@ -12,7 +12,7 @@ from liveblog.storage.content import ContentStore
 
 @lru_cache(maxsize=1)
 def _store() -> ContentStore:
-    return ContentStore(TableSettings().table_name)
+    return ContentStore(TableSettings.from_environment().table_name)
 
 
 def publish_due() -> dict[str, int]:

@@ -1,5 +1,6 @@
 """The editors' admin API: routes translate HTTP to logic calls and back, nothing more."""
 
+import pathlib
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any, TypeVar
@@ -10,7 +11,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from pydantic import BaseModel
 
@@ -51,14 +51,25 @@ PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
 ModelT = TypeVar("ModelT", Blog, Entry, Photo, PhotoUpload)
 
 app = APIGatewayHttpResolver(enable_validation=True)
-app.configure_openapi(
-    title="Liveblog admin API",
-    version=API_VERSION,
-    description="Editors post and correct live-blog entries here; readers read the JSON snapshots on the CDN.",
-    security_schemes={"bearer": HTTPBearer(bearerFormat="JWT", description="A Cognito ID token")},
-    security=[{"bearer": []}],
-)
-app.enable_swagger(path="/docs", title="Liveblog admin API", version=API_VERSION)
+
+
+@lru_cache(maxsize=1)
+def openapi_json() -> str:
+    """The API's OpenAPI document, described on first use.
+
+    Powertools' OpenAPI models cost about 150 ms to import (bench/cold_start.py), on every cold
+    start, and only GET /openapi.json and GET /docs need them.
+    """
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    app.configure_openapi(
+        title="Liveblog admin API",
+        version=API_VERSION,
+        description="Editors post and correct live-blog entries here; readers read the JSON snapshots on the CDN.",
+        security_schemes={"bearer": HTTPBearer(bearerFormat="JWT", description="A Cognito ID token")},
+        security=[{"bearer": []}],
+    )
+    return app.get_openapi_json_schema()
 
 
 class Services:
@@ -71,7 +82,7 @@ class Services:
 
 @lru_cache(maxsize=1)
 def services() -> Services:
-    return Services(AdminApiSettings())
+    return Services(AdminApiSettings.from_environment())
 
 
 def actor() -> Principal:
@@ -219,11 +230,25 @@ def health() -> Health:
 
 @app.get("/openapi.json", include_in_schema=False)
 def openapi_document() -> Response[str]:
-    return Response(
-        status_code=200,
-        content_type=content_types.APPLICATION_JSON,
-        body=app.get_openapi_json_schema(),
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_json())
+
+
+@app.get("/docs", include_in_schema=False)
+def swagger_ui() -> Response[str]:
+    """Swagger UI with its assets inline, as Powertools' enable_swagger serves it, over openapi_json()."""
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui as assets
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
+
+    folder = pathlib.Path(assets.__file__).parent
+    html = generate_swagger_html(
+        # Escaped so that no string in the document can close the page's <script>.
+        openapi_json().replace("</", "<\\/"),
+        (folder / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        (folder / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        swagger_base_url="",
+        oauth2_config=None,
     )
+    return Response(status_code=200, content_type="text/html", body=html)
 
 
 @app.post(

@@ -125,7 +125,7 @@ def _decide(store: ContentStore, photo: Photo) -> IngestResult:
 
 @lru_cache(maxsize=1)
 def _services() -> tuple[ContentStore, MediaStore, MediaSettings]:
-    settings = MediaSettings()
+    settings = MediaSettings.from_environment()
     return ContentStore(settings.table_name), MediaStore(settings.media_bucket), settings
 
 

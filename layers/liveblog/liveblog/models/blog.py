@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from liveblog.models.common import (
     Author,
@@ -11,6 +11,7 @@ from liveblog.models.common import (
     EntryId,
     KeyPoint,
     LanguageTag,
+    Model,
     ShortText,
     Slug,
     StrictModel,
@@ -43,7 +44,7 @@ KeyPoints = Annotated[
 ]
 
 
-class Blog(BaseModel):
+class Blog(Model):
     """A blog as the table holds it and as editors see it."""
 
     id: BlogId

@@ -93,13 +93,23 @@ Caption = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1_0
 AltText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=_MANY_LINES)]
 
 
-class StrictModel(BaseModel):
+class Model(BaseModel):
+    """Base of every model: its validator is built on first use rather than at import.
+
+    A cold start imports every model, and each invocation uses a few of them; building them all
+    up front cost most of liveblog.models' import time (bench/cold_start.py).
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class StrictModel(Model):
     """What clients send: unknown fields are refused rather than silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class Author(BaseModel):
+class Author(Model):
     id: Annotated[str, Field(min_length=1, max_length=128, description="The user's id (token subject)")]
     name: Annotated[str, Field(min_length=1, max_length=200, description="Display name for bylines")]
 

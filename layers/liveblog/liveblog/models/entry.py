@@ -3,10 +3,19 @@
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StrictBool, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from liveblog.models.blocks import MAX_PHOTOS_PER_ENTRY, Block, photo_ids, text_size
-from liveblog.models.common import Author, BlogId, EntryId, ShortText, StrictModel, UtcDateTime, Version
+from liveblog.models.common import (
+    Author,
+    BlogId,
+    EntryId,
+    Model,
+    ShortText,
+    StrictModel,
+    UtcDateTime,
+    Version,
+)
 
 MAX_BLOCKS = 50
 # Bounds the whole item well inside DynamoDB's 400 KB even if every character takes 4 bytes.
@@ -24,7 +33,7 @@ RequestedStatus = Literal["draft", "scheduled", "published"]
 Blocks = Annotated[list[Block], Field(max_length=MAX_BLOCKS)]
 
 
-class Entry(BaseModel):
+class Entry(Model):
     """An entry as the table holds it and as editors see it."""
 
     id: EntryId

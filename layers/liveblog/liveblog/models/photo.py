@@ -3,13 +3,14 @@
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from liveblog.models.common import (
     AltText,
     Author,
     BlogId,
     Caption,
+    Model,
     PhotoId,
     ShortText,
     StrictModel,
@@ -32,7 +33,7 @@ class PhotoStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class Rendition(BaseModel):
+class Rendition(Model):
     width: int = Field(ge=1)
     height: int = Field(ge=1)
     format: Literal["jpeg", "webp"]
@@ -40,12 +41,12 @@ class Rendition(BaseModel):
     bytes: int = Field(ge=1)
 
 
-class Rejection(BaseModel):
+class Rejection(Model):
     code: Literal["too_large", "not_an_image", "unsupported_format", "too_many_pixels", "corrupt", "empty"]
     message: str
 
 
-class Photo(BaseModel):
+class Photo(Model):
     """A photo as the table holds it and as editors see it."""
 
     id: PhotoId
@@ -98,7 +99,7 @@ class PhotoPatch(StrictModel):
         return self
 
 
-class PresignedUpload(BaseModel):
+class PresignedUpload(Model):
     """A browser form POST straight to S3: send `fields` first, then the file as the field `file`."""
 
     url: str
@@ -107,7 +108,7 @@ class PresignedUpload(BaseModel):
     max_bytes: int
 
 
-class PhotoUpload(BaseModel):
+class PhotoUpload(Model):
     photo: Photo
     upload: PresignedUpload
 

@@ -23,7 +23,7 @@ class RenderFailedError(Exception):
 
 @lru_cache(maxsize=1)
 def renderer() -> Renderer:
-    settings = RendererSettings()
+    settings = RendererSettings.from_environment()
     return Renderer(
         ContentStore(settings.table_name),
         SnapshotStore(settings.snapshot_bucket, settings.distribution_id),
