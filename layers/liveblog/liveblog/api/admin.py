@@ -174,6 +174,12 @@ def not_found(_exc: Exception) -> Response:
 
 @app.exception_handler(Exception)
 def unexpected(exc: Exception) -> Response:
+    # Powertools parses the body before screen_request runs, and its multipart parser raises a bare
+    # ValueError when the Content-Type has no boundary: a body the screen refuses gets the screen's 4xx.
+    try:
+        screen_envelope(app.current_event.raw_event, services().settings.max_body_bytes)
+    except DomainError as refused:
+        return domain_error(refused)
     logger.exception("unhandled error", extra={"path": app.current_event.path})
     return error_response(500, "internal_error", "something went wrong on our side; it has been logged")
 
