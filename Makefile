@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ROLE ?= editor
 EVERY ?= 5
+FUZZ_EXAMPLES ?= 500
 FUNCTION_MODULES := $(wildcard functions/*/app.py)
 # The SAM CLI and checkov each get a virtualenv of their own (see scripts/*-requirements.txt):
 # both pin boto3, pydantic and more to exact versions that clash with the project's and each other's.
@@ -25,7 +26,7 @@ BUILD_PYTHON ?= $(firstword $(shell $(RUNTIME) -c 'import sys; print(sys.executa
 BUILT_LAYER := .aws-sam/build/LiveblogLayer/python
 
 .DEFAULT_GOAL := help
-.PHONY: help venv tools dev token demo-live lint check-template format requirements schemas bench build check-build test
+.PHONY: help venv tools dev token demo-live lint check-template format requirements schemas bench build check-build test fuzz
 
 help:
 	@echo "make venv                 create .venv and install the project with its dev tools"
@@ -42,6 +43,7 @@ help:
 	@echo "make build                sam build (arm64 wheels for the layer), then make check-build"
 	@echo "make check-build          check .aws-sam/build: layer contents, aarch64 binaries, each handler imports"
 	@echo "make test                 lint, check-template, then the whole test suite"
+	@echo "make fuzz                 schemathesis on every admin API operation at random, FUZZ_EXAMPLES=500 each"
 
 venv: $(STAMP)
 
@@ -117,3 +119,8 @@ check-build: venv
 
 test: venv lint check-template
 	$(BIN)/python -m pytest -n auto
+
+# The same test `make test` runs bounded and derandomised (tests/e2e/test_fuzz_api.py), here with every
+# phase and many more examples per operation, at random: each run explores new inputs.
+fuzz: venv
+	LIVEBLOG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:xdist -rA tests/e2e/test_fuzz_api.py

@@ -387,6 +387,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method goes to the routes too, as at API Gateway, where one that no route takes
+        # (TRACE, QUERY) gets its JSON 404; http.server would answer an HTML 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         # One line per request is logged by _serve; the base class would log a second.
         log.debug(format, *args)

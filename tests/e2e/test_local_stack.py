@@ -31,6 +31,15 @@ def test_public_routes_and_the_authorizer(stack: Any) -> None:
     assert bad.json() == {"message": "Unauthorized"}
 
 
+@pytest.mark.parametrize("method", ["TRACE", "QUERY", "PUT"])
+def test_a_method_no_route_takes_gets_the_gateways_json_404(stack: Any, method: str) -> None:
+    response = requests.request(method, f"{stack.api}/health", timeout=5)
+
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"message": "Not Found"}
+
+
 def test_an_editor_runs_a_live_blog_over_http(stack: Any) -> None:
     editor = stack.session("editor")
     api = stack.api

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from liveblog.api.admin import PUBLIC_PATHS
 from liveblog.models import Blog, BlogStatus, Entry, EntryStatus
 from liveblog.models.common import Author
 
@@ -28,7 +29,7 @@ def test_openapi_document_is_public_and_documents_every_route(api: Any) -> None:
     }
     create = paths["/blogs/{blog_id}/entries"]["post"]
     assert create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/Entry")
-    for status in ("400", "401", "403", "404", "409", "413", "415", "422"):
+    for status in ("400", "403", "404", "409", "415", "422"):
         assert create["responses"][status]["content"]["application/json"]["schema"]["$ref"].endswith(
             "/ErrorBody"
         )
@@ -43,6 +44,39 @@ def test_openapi_document_is_public_and_documents_every_route(api: Any) -> None:
         "/PhotoUpload"
     )
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert document["security"] == [{"bearer": []}]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            # Only the public routes say so; every other one inherits the bearer requirement
+            assert operation.get("security") == ([] if path in PUBLIC_PATHS else None), f"{method} {path}"
+
+
+def test_every_operation_documents_its_success_and_its_errors_in_the_one_error_body(api: Any) -> None:
+    document = api.request("GET", "/openapi.json", role=None).body
+
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            successes = sorted(status for status in responses if status.startswith("2"))
+            assert len(successes) == 1, f"{method} {path}: {successes}"
+            success = responses[successes[0]]
+            if successes[0] == "204":
+                assert not success.get("content"), f"{method} {path}"
+            else:
+                assert success["content"]["application/json"]["schema"]["$ref"].startswith(
+                    "#/components/schemas/"
+                ), f"{method} {path}"
+            assert "422" in responses, f"{method} {path}"  # every route validates its input
+            for status, response in responses.items():
+                if status.startswith("2"):
+                    continue
+                schema = response["content"]["application/json"]["schema"]
+                refs = [schema["$ref"]] if "$ref" in schema else [one["$ref"] for one in schema["anyOf"]]
+                # What the gateway refuses itself (401, 413, 429) carries its own {"message": ...}
+                expected = (
+                    ["ErrorBody", "GatewayMessage"] if status in ("401", "413", "429") else ["ErrorBody"]
+                )
+                assert [ref.rsplit("/", 1)[1] for ref in refs] == expected, f"{method} {path} {status}"
 
 
 def test_swagger_ui_is_served_at_docs(api: Any) -> None:

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -28,6 +29,13 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+class GatewayMessage(BaseModel):
+    """What API Gateway answers itself, before the function runs: a missing or invalid token (401), a
+    body over its 10 MB limit (413), throttling (429). HTTP APIs cannot reshape these bodies."""
+
+    message: str
+
+
 ERROR_DESCRIPTIONS = {
     400: "Malformed request: invalid JSON, cursor or header",
     401: "No valid bearer token",
@@ -43,15 +51,33 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+# The statuses API Gateway itself may answer with, in its own body, as well as the function in ours.
+GATEWAY_STATUSES = frozenset({401, 413, 429})
+
+
 def error_responses(*statuses: int) -> dict[int, Any]:
-    """OpenAPI entries for the errors a route can return, all with the one error body."""
+    """OpenAPI entries for the errors a route can return, all with the one error body (or, for what
+    the gateway answers itself, its message). Every route validates its input, so 422 is always one."""
     return {
         status: {
             "description": ERROR_DESCRIPTIONS[status],
-            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+            "content": {
+                content_types.APPLICATION_JSON: {
+                    "model": ErrorBody | GatewayMessage if status in GATEWAY_STATUSES else ErrorBody
+                }
+            },
         }
-        for status in statuses
+        for status in sorted({*statuses, 422})
     }
+
+
+def responses(status: int, description: str, *errors: int) -> dict[int, Any]:
+    """A route's OpenAPI responses: its success, whose schema Powertools takes from the route's return
+    type (once a route passes `responses`, Powertools documents no success on its own), and its errors."""
+    success: dict[str, Any] = {"description": description}
+    if status == HTTPStatus.NO_CONTENT:
+        success["content"] = {}  # no body, so no media type
+    return {status: success} | error_responses(*errors)
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
