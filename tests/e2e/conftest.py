@@ -94,9 +94,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         if process.poll() is not None:
             pytest.fail(f"the local stack exited with {process.returncode}:\n{log.read_text()}")
         try:
-            if requests.get(f"{local.api}/health", timeout=1).status_code == 200:
+            if requests.get(f"{local.api}/health", timeout=5).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused while starting, or slow on a busy machine
             pass
         if time.monotonic() > deadline:
             process.kill()
