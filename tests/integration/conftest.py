@@ -1,13 +1,21 @@
 """Fixtures for the integration tests: the renderer fed with real moto stream records."""
 
+import dataclasses
+import functools
 import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
+import jwt
 import pytest
 
+from liveblog_local import TEMPLATE_PATH
 from liveblog_local.functions import load_handler
-from liveblog_local.template import create_buckets, function_environment
+from liveblog_local.gateway import HttpApiGateway
+from liveblog_local.template import HttpApiConfig, LocalTemplate, create_buckets, function_environment
+from liveblog_local.tokens import issue_token, signing_key, verify
 
 
 class Stream:
@@ -88,3 +96,142 @@ def render(tables: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
 
     yield Render()
     stream_module.renderer.cache_clear()
+
+
+# ---------------------------------------------------------------- the local API Gateway, in process
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class Tokens:
+    """Tokens as the user pool would issue them, and the ways a token can be wrong, all signed
+    with this session's keys (never the local stack's .local key)."""
+
+    def __init__(self, key_path: Path, other_key_path: Path) -> None:
+        self.key_path = key_path
+        self.other_key_path = other_key_path
+
+    def issue(
+        self,
+        role: str = "editor",
+        sub: str | None = None,
+        *,
+        key_path: Path | None = None,
+        kid: str | None = None,
+        algorithm: str = "RS256",
+        drop: tuple[str, ...] = (),
+        **changes: Any,
+    ) -> str:
+        """A Cognito-shaped ID token for `role` ("none": a user in no group), with claims changed
+        or dropped, signed by `key_path` and naming `kid` in its header."""
+        issued = issue_token("editor" if role == "none" else role, sub=sub, key_path=self.key_path)  # type: ignore[arg-type]
+        claims = {**jwt.decode(issued, options={"verify_signature": False}), **changes}
+        if role == "none":
+            claims.pop("cognito:groups")
+        for name in drop:
+            claims.pop(name, None)
+        key = signing_key(key_path or self.key_path)
+        headers = {"kid": kid or key.kid}
+        if algorithm == "none":
+            return jwt.encode(claims, None, algorithm="none", headers=headers)
+        return jwt.encode(claims, key.private_key, algorithm=algorithm, headers=headers)
+
+    @property
+    def kid(self) -> str:
+        return signing_key(self.key_path).kid
+
+
+@pytest.fixture(scope="session")
+def tokens(tmp_path_factory: pytest.TempPathFactory) -> Tokens:
+    keys = tmp_path_factory.mktemp("jwt-keys")
+    return Tokens(keys / "user-pool.pem", keys / "someone-else.pem")
+
+
+@functools.lru_cache(maxsize=1)
+def admin_api_template() -> tuple[HttpApiConfig, int, int]:
+    template = LocalTemplate.load(TEMPLATE_PATH)
+    return (
+        template.http_api("AdminApiFunction"),
+        template.function_setting("AdminApiFunction", "MemorySize", 128),
+        template.function_setting("AdminApiFunction", "Timeout", 3),
+    )
+
+
+class Gateway:
+    """The admin function behind liveblog_local's HttpApiGateway, as `make dev` builds it: routes
+    and authorizers from template.yaml, tokens verified as HTTP API's JWT authorizer would.
+
+    `authorizers=False` drops every route's authorizer, as a template that lost one would.
+    """
+
+    def __init__(self, tokens: Tokens, handler: Any = None, *, authorizers: bool = True) -> None:
+        config, memory, timeout = admin_api_template()
+        if not authorizers:
+            routes = tuple(dataclasses.replace(route, authorized=False) for route in config.routes)
+            config = dataclasses.replace(config, routes=routes)
+        self.gateway = HttpApiGateway(
+            handler=handler or load_handler("admin_api"),
+            config=config,
+            memory_limit_in_mb=memory,
+            timeout_seconds=timeout,
+            verifier=functools.partial(verify, key_path=tokens.key_path),
+        )
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        raw_body: bytes | None = None,
+    ) -> Reply:
+        sent: dict[str, str] = {"accept": "application/json"}
+        if token is not None:
+            sent["authorization"] = f"Bearer {token}"
+        payload = raw_body if raw_body is not None else b"" if body is None else json.dumps(body).encode()
+        if payload:
+            sent["content-type"] = "application/json"
+        sent.update({name.lower(): value for name, value in (headers or {}).items()})
+        response = self.gateway.handle(
+            method, target, list(sent.items()), payload, "203.0.113.10", "api.liveblog.test"
+        )
+        return Reply(
+            response.status, {name.lower(): value for name, value in response.headers}, response.body
+        )
+
+
+@pytest.fixture
+def gateway(tables: dict[str, str], tokens: Tokens) -> Gateway:
+    return Gateway(tokens)
+
+
+@pytest.fixture
+def make_gateway(tables: dict[str, str], tokens: Tokens) -> Any:
+    """Another gateway over the same tables: Gateway's arguments after `tokens`."""
+    return functools.partial(Gateway, tokens)
+
+
+@pytest.fixture
+def stored(tables: dict[str, str]) -> Any:
+    """Everything the tables hold, in a stable order: compare before and after a refused request."""
+    client = boto3.client("dynamodb")
+
+    def everything() -> dict[str, list[str]]:
+        state = {}
+        for logical_id, name in tables.items():
+            items = client.get_paginator("scan").paginate(TableName=name).build_full_result()["Items"]
+            state[logical_id] = sorted(json.dumps(item, sort_keys=True) for item in items)
+        return state
+
+    return everything

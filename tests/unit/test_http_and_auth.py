@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from liveblog.api.http import parse_if_match, screen_envelope
+from liveblog.api.http import expected_version, parse_if_match, screen_envelope
 from liveblog.errors import (
     InvalidCursorError,
     PayloadTooLargeError,
@@ -37,6 +37,18 @@ def test_if_match_missing_or_wildcard_is_428(header: str | None) -> None:
 def test_if_match_that_cannot_be_ours_is_412(header: str) -> None:
     with pytest.raises(PreconditionFailedError):
         parse_if_match(header)
+
+
+@pytest.mark.parametrize(
+    ("header", "refusal"),
+    [(None, PreconditionRequiredError), ("*", PreconditionRequiredError), ('"abc"', PreconditionFailedError)],
+)
+def test_an_unusable_if_match_is_kept_for_logic_to_raise_after_the_role_check(
+    header: str | None, refusal: type
+) -> None:
+    # Returned, not raised: a caller whose role is refused must hear 403 first (RFC 9110 §13.2.1)
+    assert isinstance(expected_version(header), refusal)
+    assert expected_version('"7"') == 7
 
 
 def event(

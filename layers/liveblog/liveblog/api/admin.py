@@ -17,14 +17,14 @@ from pydantic import BaseModel
 from liveblog.api.http import (
     error_response,
     etag,
-    parse_if_match,
+    expected_version,
     responses,
     screen_envelope,
 )
 from liveblog.api.idempotency import IdempotentRunner
 from liveblog.errors import DomainError, UnsupportedMediaTypeError
 from liveblog.logic import blogs, entries, photos
-from liveblog.logic.auth import Principal, principal_from_claims
+from liveblog.logic.auth import Principal, principal_from_claims, require_member
 from liveblog.models import (
     Blog,
     BlogCreate,
@@ -49,6 +49,7 @@ from liveblog.storage.media import MediaStore
 API_VERSION = "1.0.0"
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
 ModelT = TypeVar("ModelT", Blog, Entry, Photo, PhotoUpload)
+RouteT = TypeVar("RouteT", bound=Callable[..., Any])
 
 app = APIGatewayHttpResolver(enable_validation=True)
 
@@ -130,6 +131,32 @@ def created(
     return with_etag(model, 201, headers)
 
 
+# Role rules that need neither the body nor a stored item, by route function: invalid_request applies
+# them before reporting a body's problems, so a caller their role refuses hears 403, not 422.
+ROLE_FIRST: dict[Callable[..., Any], Callable[[Principal], None]] = {}
+
+
+def role_first(check: Callable[[Principal], None]) -> Callable[[RouteT], RouteT]:
+    def register(route: RouteT) -> RouteT:
+        ROLE_FIRST[route] = check
+        return route
+
+    return register
+
+
+def refuse_unauthorized_first() -> None:
+    """Who is asking, and whether their role may call this route at all (see ROLE_FIRST)."""
+    if app.current_event.path in PUBLIC_PATHS:
+        return
+    principal = actor()
+    require_member(principal)
+    # The route Powertools matched: in its context before validation runs.
+    route_function = getattr(app.context.get("_route"), "func", None)
+    check = ROLE_FIRST.get(route_function) if route_function is not None else None
+    if check is not None:
+        check(principal)
+
+
 # Request screening and errors: every failure leaves as {"error": {"code", "message", "details"}}.
 
 
@@ -148,12 +175,12 @@ def domain_error(exc: DomainError) -> Response:
 
 @app.exception_handler(RequestValidationError)
 def invalid_request(exc: RequestValidationError) -> Response:
-    # Validation runs before middlewares, so who is asking and how big or what type the body is
-    # are checked here first: those answers take precedence over the body's details.
+    # Validation runs before middlewares, so who is asking, whether their role may call the route,
+    # and how big or what type the body is are checked here first: those answers take precedence
+    # over the body's details.
     try:
         screen_envelope(app.current_event.raw_event, services().settings.max_body_bytes)
-        if app.current_event.path not in PUBLIC_PATHS:
-            actor()
+        refuse_unauthorized_first()
     except DomainError as earlier_error:
         return domain_error(earlier_error)
     problems = [_problem(error) for error in exc.errors()]
@@ -272,6 +299,7 @@ def swagger_ui() -> Response[str]:
     summary="Create a blog",
     responses=responses(201, "Created", 400, 401, 403, 409, 413, 415, 429),
 )
+@role_first(blogs.authorize_create)
 def create_blog(
     body: Annotated[BlogCreate, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[Blog]:
@@ -314,10 +342,11 @@ def get_blog(blog_id: BlogIdParam) -> Response[Blog]:
     summary="Change a blog: fields, status (go live, end, reopen, archive), pinned entry",
     responses=responses(200, "The changed blog", 400, 401, 403, 404, 409, 412, 413, 415, 428),
 )
+@role_first(blogs.authorize_change)
 def update_blog(
     blog_id: BlogIdParam, body: Annotated[BlogPatch, Body()], if_match: IfMatch = None
 ) -> Response[Blog]:
-    version = parse_if_match(if_match)
+    version = expected_version(if_match)
     return with_etag(blogs.update_blog(services().store, actor(), blog_id, body, version))
 
 
@@ -328,8 +357,9 @@ def update_blog(
     summary="Delete a draft or archived blog and its entries",
     responses=responses(204, "Deleted", 401, 403, 404, 409, 412, 428),
 )
+@role_first(blogs.authorize_delete)
 def delete_blog(blog_id: BlogIdParam, if_match: IfMatch = None) -> Response[None]:
-    blogs.delete_blog(services().store, actor(), blog_id, parse_if_match(if_match))
+    blogs.delete_blog(services().store, actor(), blog_id, expected_version(if_match))
     return Response(status_code=204, body=None, headers={"Cache-Control": "no-store"})
 
 
@@ -391,7 +421,7 @@ def update_entry(
     body: Annotated[EntryPatch, Body()],
     if_match: IfMatch = None,
 ) -> Response[Entry]:
-    version = parse_if_match(if_match)
+    version = expected_version(if_match)
     return with_etag(entries.update_entry(services().store, actor(), blog_id, entry_id, body, version))
 
 
@@ -402,7 +432,7 @@ def update_entry(
     responses=responses(200, "The entry, now marked deleted", 401, 403, 404, 409, 412, 428),
 )
 def delete_entry(blog_id: BlogIdParam, entry_id: EntryIdParam, if_match: IfMatch = None) -> Response[Entry]:
-    version = parse_if_match(if_match)
+    version = expected_version(if_match)
     return with_etag(entries.delete_entry(services().store, actor(), blog_id, entry_id, version))
 
 
@@ -471,5 +501,5 @@ def update_photo(
     body: Annotated[PhotoPatch, Body()],
     if_match: IfMatch = None,
 ) -> Response[Photo]:
-    version = parse_if_match(if_match)
+    version = expected_version(if_match)
     return with_etag(photos.update_photo(services().store, actor(), blog_id, photo_id, body, version))

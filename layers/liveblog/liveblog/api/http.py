@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from pydantic import BaseModel
 
 from liveblog.errors import (
+    DomainError,
     PayloadTooLargeError,
     PreconditionFailedError,
     PreconditionRequiredError,
@@ -107,6 +108,15 @@ def parse_if_match(header: str | None) -> int:
     if not _VERSION.fullmatch(value):
         raise PreconditionFailedError(f"If-Match {header!r} does not match the current version")
     return int(value)
+
+
+def expected_version(header: str | None) -> int | DomainError:
+    """parse_if_match, with its refusal returned rather than raised: logic raises it, after
+    deciding whether the caller may make the change at all (see liveblog.logic.versions)."""
+    try:
+        return parse_if_match(header)
+    except (PreconditionRequiredError, PreconditionFailedError) as exc:
+        return exc
 
 
 def screen_envelope(event: Mapping[str, Any], max_body_bytes: int) -> None:

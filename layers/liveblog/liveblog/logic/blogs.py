@@ -6,13 +6,25 @@ from liveblog import clock
 from liveblog.errors import ConflictError, IllegalTransitionError, NotFoundError, UnprocessableError
 from liveblog.ids import new_id
 from liveblog.logic.auth import Principal, require_editor, require_member
-from liveblog.logic.versions import check_version
+from liveblog.logic.versions import ExpectedVersion, check_version
 from liveblog.models import BLOG_TRANSITIONS, Blog, BlogCreate, BlogPatch, BlogStatus, EntryStatus
 from liveblog.storage.content import DELETABLE_BLOG_STATUSES, ContentStore
 
 
-def create_blog(store: ContentStore, actor: Principal, request: BlogCreate) -> Blog:
+def authorize_create(actor: Principal) -> None:
     require_editor(actor, "create blogs")
+
+
+def authorize_change(actor: Principal) -> None:
+    require_editor(actor, "change a blog")
+
+
+def authorize_delete(actor: Principal) -> None:
+    require_editor(actor, "delete a blog")
+
+
+def create_blog(store: ContentStore, actor: Principal, request: BlogCreate) -> Blog:
+    authorize_create(actor)
     now = clock.utcnow()
     blog = Blog(
         id=new_id(),
@@ -39,8 +51,10 @@ def list_blogs(
     return store.list_blogs(status, cursor, limit)
 
 
-def update_blog(store: ContentStore, actor: Principal, blog_id: str, patch: BlogPatch, if_match: int) -> Blog:
-    require_editor(actor, "change a blog")
+def update_blog(
+    store: ContentStore, actor: Principal, blog_id: str, patch: BlogPatch, if_match: ExpectedVersion
+) -> Blog:
+    authorize_change(actor)
     current = store.get_blog(blog_id)
     check_version(current.version, if_match, "blog")
     changes: dict[str, Any] = {
@@ -103,8 +117,8 @@ def _check_pinnable(store: ContentStore, blog_id: str, entry_id: str) -> None:
         raise ConflictError(f"only a published entry can be pinned; entry {entry_id} is {entry.status}")
 
 
-def delete_blog(store: ContentStore, actor: Principal, blog_id: str, if_match: int) -> None:
-    require_editor(actor, "delete a blog")
+def delete_blog(store: ContentStore, actor: Principal, blog_id: str, if_match: ExpectedVersion) -> None:
+    authorize_delete(actor)
     current = store.get_blog(blog_id)
     check_version(current.version, if_match, "blog")
     if current.status not in DELETABLE_BLOG_STATUSES:

@@ -14,7 +14,7 @@ from liveblog.errors import (
 )
 from liveblog.ids import new_id
 from liveblog.logic.auth import Principal, require_member
-from liveblog.logic.versions import check_version
+from liveblog.logic.versions import ExpectedVersion, check_version
 from liveblog.models import Blog, BlogStatus, Entry, EntryCreate, EntryPatch, EntryStatus
 from liveblog.storage.content import ContentStore
 
@@ -81,11 +81,8 @@ def list_entries(
     return store.list_entries(blog_id, status, cursor, limit)
 
 
-def _check_writable(actor: Principal, blog: Blog, entry: Entry, action: str) -> None:
-    if blog.status == BlogStatus.ARCHIVED:
-        raise IllegalTransitionError("the blog is archived; its entries can no longer change")
-    if entry.status == EntryStatus.DELETED:
-        raise IllegalTransitionError("the entry is deleted; it can no longer change")
+def _check_allowed(actor: Principal, entry: Entry, action: str) -> None:
+    """What a contributor may not touch, decided before the version is checked."""
     if actor.is_editor:
         return
     if entry.author.id != actor.user_id:
@@ -94,17 +91,30 @@ def _check_writable(actor: Principal, blog: Blog, entry: Entry, action: str) -> 
         raise ForbiddenError(f"contributors may {action} only drafts; this entry is {entry.status}")
 
 
+def _check_changeable(blog: Blog, entry: Entry) -> None:
+    if blog.status == BlogStatus.ARCHIVED:
+        raise IllegalTransitionError("the blog is archived; its entries can no longer change")
+    if entry.status == EntryStatus.DELETED:
+        raise IllegalTransitionError("the entry is deleted; it can no longer change")
+
+
 def update_entry(
-    store: ContentStore, actor: Principal, blog_id: str, entry_id: str, patch: EntryPatch, if_match: int
+    store: ContentStore,
+    actor: Principal,
+    blog_id: str,
+    entry_id: str,
+    patch: EntryPatch,
+    if_match: ExpectedVersion,
 ) -> Entry:
     require_member(actor)
     blog, current = store.get_blog_and_entry(blog_id, entry_id)
-    check_version(current.version, if_match, "entry")
-    _check_writable(actor, blog, current, "edit")
+    _check_allowed(actor, current, "edit")
     changes: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set}
     requested = EntryStatus(changes.pop("status")) if "status" in changes else None
     if not actor.is_editor and requested not in (None, EntryStatus.DRAFT):
         raise ForbiddenError("contributors cannot publish or schedule; an editor does")
+    check_version(current.version, if_match, "entry")
+    _check_changeable(blog, current)
     now = clock.utcnow()
     publish_at = changes.pop("publish_at") if "publish_at" in changes else current.publish_at
     if (
@@ -140,7 +150,9 @@ def update_entry(
     return store.update_entry(updated, expected_version=current.version, photos_before=current.photo_ids)
 
 
-def delete_entry(store: ContentStore, actor: Principal, blog_id: str, entry_id: str, if_match: int) -> Entry:
+def delete_entry(
+    store: ContentStore, actor: Principal, blog_id: str, entry_id: str, if_match: ExpectedVersion
+) -> Entry:
     """Soft delete: the entry stays, marked deleted, so readers' copies learn it is gone.
 
     If the blog pins it, the pin goes in the same transaction; if the pin moves while we work,
@@ -148,8 +160,9 @@ def delete_entry(store: ContentStore, actor: Principal, blog_id: str, entry_id: 
     require_member(actor)
     for attempt in range(3):
         blog, current = store.get_blog_and_entry(blog_id, entry_id)
+        _check_allowed(actor, current, "delete")
         check_version(current.version, if_match, "entry")
-        _check_writable(actor, blog, current, "delete")
+        _check_changeable(blog, current)
         now = clock.utcnow()
         deleted = current.model_copy(
             update={"status": EntryStatus.DELETED, "deleted_at": now, "version": current.version + 1}

@@ -6,7 +6,7 @@ from liveblog import clock
 from liveblog.errors import ForbiddenError, UnprocessableError
 from liveblog.ids import new_id
 from liveblog.logic.auth import Principal, require_member
-from liveblog.logic.versions import check_version
+from liveblog.logic.versions import ExpectedVersion, check_version
 from liveblog.models import EntryStatus, Photo, PhotoCreate, PhotoPatch, PhotoStatus, PhotoUpload
 from liveblog.settings import PhotoLimits
 from liveblog.storage.content import ContentStore
@@ -60,14 +60,19 @@ def list_photos(
 
 
 def update_photo(
-    store: ContentStore, actor: Principal, blog_id: str, photo_id: str, patch: PhotoPatch, if_match: int
+    store: ContentStore,
+    actor: Principal,
+    blog_id: str,
+    photo_id: str,
+    patch: PhotoPatch,
+    if_match: ExpectedVersion,
 ) -> Photo:
     """Correct the words around a photo; every published entry that shows it is republished."""
     require_member(actor)
     current = store.get_photo(blog_id, photo_id)
-    check_version(current.version, if_match, "photo")
     if not actor.is_editor:
         _check_contributor_may_edit(store, actor, current)
+    check_version(current.version, if_match, "photo")
     changes: dict[str, Any] = {
         name: getattr(patch, name)
         for name in patch.model_fields_set
