@@ -82,6 +82,7 @@ class AdminApi:
         query: dict[str, str] | None = None,
         role: str | None = "editor",
         user: str = "editor-1",
+        name: str | None = None,
         raw_body: str | None = None,
     ) -> ApiResponse:
         event = copy.deepcopy(load_event("get-blog"))
@@ -100,7 +101,7 @@ class AdminApi:
             del event["requestContext"]["authorizer"]
         else:
             claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
-            claims.update({"sub": user, "name": f"User {user}", "cognito:groups": GROUPS[role]})
+            claims.update({"sub": user, "name": name or f"User {user}", "cognito:groups": GROUPS[role]})
         return self.invoke(event)
 
     def invoke(self, event: dict[str, Any]) -> ApiResponse:
@@ -206,6 +207,38 @@ def store(tables: dict[str, str]) -> Any:
     from liveblog.storage.content import ContentStore
 
     return ContentStore(tables["ContentTable"])
+
+
+@pytest.fixture
+def decide(store: Any) -> Any:
+    """Record the media function's verdict on a photo directly, for tests about the API and the
+    renderer rather than about images: ready with 320 and 640 px renditions, or rejected."""
+    from liveblog.models import Photo, PhotoStatus, Rejection, Rendition
+
+    def record(blog_id: str, photo_id: str, *, rejected: bool = False) -> Photo:
+        photo = store.get_photo(blog_id, photo_id)
+        if rejected:
+            verdict = photo.model_copy(
+                update={
+                    "status": PhotoStatus.REJECTED,
+                    "reason": Rejection(code="not_an_image", message="the file is not an image"),
+                }
+            )
+        else:
+            renditions = [
+                Rendition(
+                    width=w, height=w * 2 // 3, format=f, key=f"media/{photo_id}/{w}.abc.{e}", bytes=w * 10
+                )
+                for w in (320, 640)
+                for f, e in (("jpeg", "jpg"), ("webp", "webp"))
+            ]
+            verdict = photo.model_copy(
+                update={"status": PhotoStatus.READY, "width": 640, "height": 426, "renditions": renditions}
+            )
+        assert store.finish_photo(verdict)
+        return store.get_photo(blog_id, photo_id)
+
+    return record
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ from typing import Any
 
 import pytest
 
-from liveblog.models import Photo, PhotoStatus, Rejection, Rendition
-
 PHOTO = {
     "filename": "finish-line.jpg",
     "content_type": "image/jpeg",
@@ -18,29 +16,6 @@ PHOTO = {
 
 def ask_upload(api: Any, blog_id: str, role: str = "editor", user: str = "editor-1", **fields: Any) -> Any:
     return api.request("POST", f"/blogs/{blog_id}/photos", {**PHOTO, **fields}, role=role, user=user)
-
-
-def decide(store: Any, blog_id: str, photo_id: str, *, rejected: bool = False) -> Photo:
-    """Record the media function's verdict directly, for tests that are about the API."""
-    photo = store.get_photo(blog_id, photo_id)
-    if rejected:
-        verdict = photo.model_copy(
-            update={
-                "status": PhotoStatus.REJECTED,
-                "reason": Rejection(code="not_an_image", message="the file is not an image"),
-            }
-        )
-    else:
-        renditions = [
-            Rendition(width=w, height=w * 2 // 3, format=f, key=f"media/{photo_id}/{w}.abc.{e}", bytes=w * 10)
-            for w in (320, 640)
-            for f, e in (("jpeg", "jpg"), ("webp", "webp"))
-        ]
-        verdict = photo.model_copy(
-            update={"status": PhotoStatus.READY, "width": 640, "height": 426, "renditions": renditions}
-        )
-    assert store.finish_photo(verdict)
-    return store.get_photo(blog_id, photo_id)
 
 
 def test_asking_for_an_upload_records_a_pending_photo_and_signs_a_post_for_exactly_its_key(api: Any) -> None:
@@ -186,10 +161,10 @@ def test_caption_credit_and_alt_are_corrected_with_if_match(api: Any) -> None:
     assert api.request("GET", path).body["caption"] == "Runners on Harbour Road."
 
 
-def test_processing_changes_the_version_so_a_stale_patch_is_refused(api: Any, store: Any) -> None:
+def test_processing_changes_the_version_so_a_stale_patch_is_refused(api: Any, decide: Any) -> None:
     blog = api.create_blog()
     photo = ask_upload(api, blog["id"]).body["photo"]
-    decide(store, blog["id"], photo["id"])
+    decide(blog["id"], photo["id"])
     response = api.request(
         "PATCH", f"/blogs/{blog['id']}/photos/{photo['id']}", {"caption": "New"}, headers={"If-Match": '"1"'}
     )
@@ -245,12 +220,12 @@ def test_contributors_edit_their_own_photos_until_a_published_entry_shows_them(a
     )
 
 
-def test_an_entry_can_show_a_pending_photo_but_not_a_missing_or_rejected_one(api: Any, store: Any) -> None:
+def test_an_entry_can_show_a_pending_photo_but_not_a_missing_or_rejected_one(api: Any, decide: Any) -> None:
     # Given a pending photo, a rejected one, and an id that names nothing
     blog = api.go_live(api.create_blog())
     pending = ask_upload(api, blog["id"]).body["photo"]
     rejected = ask_upload(api, blog["id"], filename="notes.jpg").body["photo"]
-    decide(store, blog["id"], rejected["id"], rejected=True)
+    decide(blog["id"], rejected["id"], rejected=True)
     missing = "01JDQ7B2C3D4E5F6G7H8J9K0MN"
 
     # Then an entry may show the pending one

@@ -220,3 +220,46 @@ def test_embed_block_uses_the_configured_allowlist(embed_hosts: Callable[[str], 
     # Then Vimeo is accepted and YouTube refused with the reason
     assert vimeo.provider == "vimeo"
     assert "embeds from 'www.youtube.com' are not allowed; allowed: vimeo.com" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        (
+            'https://www.youtube.com/watch?v="><script>window.__xss=1</script>',
+            "https://www.youtube.com/watch?v=%22%3E%3Cscript%3Ewindow.__xss=1%3C/script%3E",
+        ),
+        ("https://vimeo.com/1#'onload='x", "https://vimeo.com/1#%27onload=%27x"),
+        ("https://www.youtube.com/watch?v=x\n<b>", "https://www.youtube.com/watch?v=x%0A%3Cb%3E"),
+        (
+            "https://www.youtube.com/results?q=café storm",
+            "https://www.youtube.com/results?q=caf%C3%A9%20storm",
+        ),
+        (
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1%2C2",
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=1%2C2",
+        ),
+    ],
+)
+def test_embed_urls_are_stored_percent_encoded_as_browsers_send_them(url: str, stored: str) -> None:
+    # Given an embed URL with characters a URL may not hold raw: quotes, angle brackets, a newline,
+    # a space, non-ASCII (or none of them, already escaped)
+    # When an editor sends it
+    block = EmbedBlock.model_validate({"type": "embed", "url": url})
+    # Then it is stored with those percent-encoded, so a site templating it into src="…" cannot be
+    # broken out of, and what was already escaped is left alone
+    assert block.url == stored
+    assert EmbedBlock.model_validate(block.model_dump(), context={"trusted": True}).url == stored
+
+
+def test_an_embed_url_that_escaping_takes_past_the_limit_is_refused_not_stored_unreadable() -> None:
+    # Given a URL under 2,048 characters that percent-encoding takes over it
+    url = "https://www.youtube.com/watch?v=" + "<" * 700
+    # When an editor sends it
+    with pytest.raises(ValueError) as refused:
+        EmbedBlock.model_validate({"type": "embed", "url": url})
+    # Then it is refused: stored, it would fail the limit when read back and stop the renderer
+    assert "at most 2048 characters once percent-encoded" in str(refused.value)
+    # And a plain URL of exactly 2,048 characters is still accepted
+    longest = "https://www.youtube.com/watch?v=" + "a" * (2_048 - 32)
+    assert EmbedBlock.model_validate({"type": "embed", "url": longest}).url == longest

@@ -150,3 +150,25 @@ def test_json_ld_images_carry_caption_and_credit_with_an_absolute_url() -> None:
         "caption": "The lighthouse at mile 20.",
         "creditText": "Ana Ruiz/Harbour City Herald",
     }
+
+
+def test_documents_can_be_inlined_in_a_script_block_and_read_back_unchanged() -> None:
+    # Given an entry whose text says </script>, opens a comment and holds a line separator
+    text = "Tonight: </script><!-- the \u2028 count"
+    document = latest_document(
+        blog(), version=1, generated_at=NOW, newest=[entry(1, title=text)], pinned=None, key_events=[],
+        page_digests={},
+    )  # fmt: skip
+
+    # When it is serialised for the CDN
+    body = serialize(document).decode()
+
+    # Then no "<" and no raw separators are in the bytes: a site can put the document (or its
+    # json_ld) in a <script> block as it is, and nothing ends or subverts the block
+    assert "<" not in body
+    assert "\u2028" not in body
+    assert "\\u003c/script>" in body
+    # And a JSON parser reads the text exactly as written
+    parsed = json.loads(body)
+    assert parsed["entries"][0]["title"] == text
+    assert parsed["json_ld"]["liveBlogUpdate"][0]["headline"] == text

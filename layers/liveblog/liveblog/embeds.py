@@ -1,12 +1,16 @@
 """Embeds come only from an allowlist of providers (settings: LIVEBLOG_EMBED_HOSTS)."""
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 # Anything outside this (a backslash, a percent-escape) is read differently by browsers than by
 # urlsplit, which is how "https://evil.example\\.youtube.com" would pass as YouTube.
 _PLAIN_HOST = re.compile(r"^[a-z0-9.-]+$")
 _PLAIN_AUTHORITY = re.compile(r"^[A-Za-z0-9.\-:]+$")
+
+# What a URL may hold as it is (RFC 3986's unreserved and reserved characters, and % for escapes
+# already made), less the apostrophe, which browsers escape in queries too.
+_URL_CHARACTERS = "!#$&()*+,/:;=?@[]~%"
 
 PROVIDER_NAMES = {
     "youtube.com": "youtube",
@@ -18,6 +22,13 @@ PROVIDER_NAMES = {
     "instagram.com": "instagram",
     "tiktok.com": "tiktok",
 }
+
+
+def canonical_url(url: str) -> str:
+    """The URL with what may not stand raw in one percent-encoded (spaces, controls, quotes, angle
+    brackets, backslashes, non-ASCII as UTF-8), as a browser's address bar would send it. Readers'
+    apps put embed URLs into src and href attributes: encoded, a URL cannot end the attribute."""
+    return quote(url, safe=_URL_CHARACTERS)
 
 
 def embed_provider(url: str, allowed_hosts: tuple[str, ...]) -> str:

@@ -4,12 +4,13 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StrictBool, ValidationInfo, model_validator
 
-from liveblog.embeds import embed_provider
+from liveblog.embeds import canonical_url, embed_provider
 from liveblog.models.common import AltText, Caption, PhotoId, QuoteText, ShortText, StrictModel, is_trusted
 from liveblog.sanitize import sanitize_inline_html
 from liveblog.settings import content_settings
 
 MAX_INLINE_HTML = 5_000
+MAX_EMBED_URL = 2_048
 MAX_LIST_ITEMS = 50
 # An entry's photo references are written in the entry's transaction (100 items at most).
 MAX_PHOTOS_PER_ENTRY = 20
@@ -73,7 +74,14 @@ class PhotoBlock(StrictModel):
 class EmbedBlock(StrictModel):
     type: Literal["embed"]
     url: Annotated[
-        str, Field(min_length=9, max_length=2_048, examples=["https://www.youtube.com/watch?v=abc"])
+        str,
+        Field(
+            min_length=9,
+            max_length=MAX_EMBED_URL,
+            examples=["https://www.youtube.com/watch?v=abc"],
+            description="https, from an allowed host; spaces, quotes, angle brackets and non-ASCII "
+            "characters are stored percent-encoded, as browsers send them",
+        ),
     ]
     caption: Caption | None = None
     provider: str | None = Field(default=None, description="Set by the server from the URL's host")
@@ -81,6 +89,13 @@ class EmbedBlock(StrictModel):
     @model_validator(mode="after")
     def _allowed_provider(self, info: ValidationInfo) -> "EmbedBlock":
         if not is_trusted(info):
+            # The host is judged on the URL as stored, so what is checked is what readers get; and
+            # the limit again, since escapes lengthen it and what is stored must read back.
+            self.url = canonical_url(self.url)
+            if len(self.url) > MAX_EMBED_URL:
+                raise ValueError(
+                    f"embed URLs may have at most {MAX_EMBED_URL} characters once percent-encoded"
+                )
             self.provider = embed_provider(self.url, content_settings().embed_hosts)
         return self
 

@@ -64,11 +64,19 @@ def complete_pages(published_seq: int) -> int:
     return published_seq // PAGE_SIZE
 
 
+# Sites inline these documents in <script> blocks (hydration data, json_ld for <script
+# type=ld+json>) and editors' text may say "</script>" or "<!--": as \u003c the bytes can neither
+# end nor subvert such a block, and JSON.parse reads the same text back. U+2028 and U+2029 end a
+# string literal in JavaScript before ES2019.
+_INERT_IN_SCRIPT = str.maketrans({"<": "\\u003c", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def serialize(document: Document) -> bytes:
     """Stable bytes: the same content always hashes the same."""
-    return json.dumps(
+    text = json.dumps(
         document.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"), sort_keys=True
-    ).encode()
+    )
+    return text.translate(_INERT_IN_SCRIPT).encode()
 
 
 def digest(body: bytes) -> str:
