@@ -233,3 +233,26 @@ def test_the_sample_stream_event_renders(api: Any, render: Any, store: Any, samp
     assert [entry["id"] for entry in latest["entries"]] == [entry_id]
     assert [event["id"] for event in latest["key_events"]] == [entry_id]
 
+
+def test_entries_published_while_the_blog_was_a_draft_get_their_documents_when_it_goes_live(
+    api: Any, render: Any
+) -> None:
+    # Given a draft blog prepared with published entries, one a key event (drafts are never rendered)
+    blog = api.create_blog(title="Election night: live results")
+    prepared = [
+        api.post_entry(blog["id"], title=f"Polls close in district {n}", key_event=n == 1) for n in (1, 2)
+    ]
+    render()
+    published = render.keys()
+    assert not [key for key in published if key.startswith(f"v1/blogs/{blog['slug']}/")]
+
+    # When it goes live
+    blog = api.go_live(blog)
+    render()
+
+    # Then every entry latest.json shows, and every key event it lists, has its document
+    latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    links = {entry["url"] for entry in latest["entries"]} | {event["url"] for event in latest["key_events"]}
+    assert links == {f"/v1/blogs/{blog['slug']}/entries/{entry['id']}.json" for entry in prepared}
+    for url in links:
+        assert render.json(url.lstrip("/"))["entry"]["id"] in url
