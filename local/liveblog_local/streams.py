@@ -326,6 +326,7 @@ class StreamPoller:
         work: list[tuple[list[LambdaRecord], int]] = [(batch, 0)]
         while work and not self._stopping.is_set():
             records, retries = work.pop(0)
+            # `retries` is also how many times these records were handed over already.
             if self._too_old(records):
                 self._discard(shard_id, records, "RecordAgeExceeded", retries, function_error=False)
                 continue
@@ -404,7 +405,12 @@ class StreamPoller:
         return _Outcome(ok=False, retry_from=min(indexes))
 
     def _discard(
-        self, shard_id: str, records: list[LambdaRecord], condition: str, retries: int, function_error: bool
+        self,
+        shard_id: str,
+        records: list[LambdaRecord],
+        condition: str,
+        invocations: int,
+        function_error: bool,
     ) -> None:
         """What the OnFailure destination would receive, as a line of the local dead-letter file."""
         first, last = records[0], records[-1]
@@ -413,7 +419,7 @@ class StreamPoller:
                 "requestId": str(uuid.uuid4()),
                 "functionArn": f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:function:{self.function_name}",
                 "condition": condition,
-                "approximateInvokeCount": retries + 1,
+                "approximateInvokeCount": invocations,
             },
             "responseContext": {
                 "statusCode": 200,
@@ -438,13 +444,13 @@ class StreamPoller:
         with self.dead_letter_path.open("a", encoding="utf-8") as output:
             output.write(json.dumps(message, separators=(",", ":")) + "\n")
         log.error(
-            "%s gave up on %d records (%s, %s..%s) after %d retries; see %s",
+            "%s gave up on %d records (%s, %s..%s) after %d invocations; see %s",
             self.function_name,
             len(records),
             condition,
             message["DDBStreamBatchInfo"]["startSequenceNumber"],
             message["DDBStreamBatchInfo"]["endSequenceNumber"],
-            retries,
+            invocations,
             self.dead_letter_path,
         )
 

@@ -14,7 +14,7 @@ import pytest
 from liveblog_local import TEMPLATE_PATH
 from liveblog_local.functions import load_handler
 from liveblog_local.gateway import HttpApiGateway
-from liveblog_local.template import HttpApiConfig, LocalTemplate, create_buckets, function_environment
+from liveblog_local.template import HttpApiConfig, LocalTemplate
 from liveblog_local.tokens import issue_token, signing_key, verify
 
 
@@ -28,10 +28,14 @@ class Stream:
         )
         arn = boto3.client("dynamodb").describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
         self.arn = arn
-        shards = self.client.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        self.skip()
+
+    def skip(self) -> None:
+        """Stand where the stream ends now."""
+        shards = self.client.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
         self.iterators = [
             self.client.get_shard_iterator(
-                StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+                StreamArn=self.arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
             )["ShardIterator"]
             for shard in shards
         ]
@@ -52,22 +56,18 @@ class Stream:
 
 
 @pytest.fixture
-def render(tables: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    buckets = create_buckets(boto3.client("s3"))
-    for name, value in function_environment("RendererFunction", names={**tables, **buckets}).items():
-        monkeypatch.setenv(name, value)
-    from liveblog.rendering import stream as stream_module
-
-    stream_module.renderer.cache_clear()
+def render(tables: dict[str, str], snapshot_bucket: str) -> Any:
     handler = load_handler("renderer")
     stream = Stream(tables["ContentTable"])
-    bucket = boto3.resource("s3").Bucket(buckets["SnapshotBucket"])
-    # Tests assert on everything in the bucket: start from an empty one, as the tables do.
-    bucket.objects.all().delete()
+    bucket = boto3.resource("s3").Bucket(snapshot_bucket)
 
     class Render:
         def batch(self) -> dict[str, Any]:
             return stream.batch()
+
+        def skip(self) -> None:
+            """Leave what the stream holds unread (set-up writes, rendered another way)."""
+            stream.skip()
 
         def pending(self) -> bool:
             """Render what the stream holds; False once a batch came back empty."""
@@ -94,8 +94,7 @@ def render(tables: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
         def object(self, key: str) -> Any:
             return bucket.Object(key).get()
 
-    yield Render()
-    stream_module.renderer.cache_clear()
+    return Render()
 
 
 # ---------------------------------------------------------------- the local API Gateway, in process

@@ -104,44 +104,6 @@ def test_a_poison_record_fails_alone(api: Any, render: Any) -> None:
     assert [entry["title"] for entry in latest["entries"]] == ["Fine"]
 
 
-def _seed_published(store: Any, blog_id: str, count: int) -> None:
-    """Write `count` published entries straight into the table, as years of posting would."""
-    from datetime import UTC, datetime
-
-    from liveblog.models import Entry, EntryStatus
-    from liveblog.models.common import Author
-    from liveblog.storage.content import _entry_item, _entry_key, _serialize
-
-    client = boto3.client("dynamodb")
-    now = datetime.now(UTC)
-    author = Author(id="seed", name="Seed")
-    items = []
-    for n in range(1, count + 1):
-        entry = Entry(
-            id=f"01JD{n:022d}",
-            blog_id=blog_id,
-            seq=n,
-            pub_seq=n,
-            status=EntryStatus.PUBLISHED,
-            title=f"Archive {n}",
-            author=author,
-            created_at=now,
-            published_at=now,
-            version=1,
-        )
-        items.append(
-            {"PutRequest": {"Item": {**_serialize(_entry_item(entry)), **_entry_key(blog_id, entry.id)}}}
-        )
-    for start in range(0, len(items), 25):
-        client.batch_write_item(RequestItems={store.table_name: items[start : start + 25]})
-    client.update_item(
-        TableName=store.table_name,
-        Key={"PK": {"S": f"BLOG#{blog_id}"}, "SK": {"S": "BLOG"}},
-        UpdateExpression="SET entry_seq = :n, published_seq = :n",
-        ExpressionAttributeValues={":n": {"N": str(count)}},
-    )
-
-
 def _items_read(client: Any) -> Any:
     counted = {"items": 0}
 
@@ -159,13 +121,13 @@ def _items_read(client: Any) -> Any:
 
 @pytest.mark.parametrize("size", [10, 400])
 def test_one_new_entry_costs_the_same_whatever_the_blog_size(
-    api: Any, render: Any, store: Any, size: int
+    api: Any, render: Any, seed_published: Any, size: int
 ) -> None:
     # Given a live blog already holding `size` published entries, rendered once
     from liveblog.rendering import stream as stream_module
 
     blog = api.go_live(api.create_blog())
-    _seed_published(store, blog["id"], size)
+    seed_published(blog["id"], size)
     api.post_entry(blog["id"], title="Warm-up")
     while render.pending():
         render()
@@ -208,38 +170,10 @@ def test_a_batch_of_many_changes_to_one_blog_renders_it_once(api: Any, render: A
 
 
 def test_takedown_invalidates_exactly_the_removed_paths_and_routine_changes_none(
-    api: Any, render: Any, monkeypatch: pytest.MonkeyPatch
+    api: Any, distribution: str, render: Any
 ) -> None:
     # Given a CloudFront distribution in front of the bucket
-    from liveblog.rendering import stream as stream_module
-
     cloudfront = boto3.client("cloudfront")
-    distribution = cloudfront.create_distribution(
-        DistributionConfig={
-            "CallerReference": "liveblog-test",
-            "Comment": "snapshots",
-            "Enabled": True,
-            "Origins": {
-                "Quantity": 1,
-                "Items": [
-                    {
-                        "Id": "s3",
-                        "DomainName": "snapshots.s3.amazonaws.com",
-                        "S3OriginConfig": {"OriginAccessIdentity": ""},
-                    }
-                ],
-            },
-            "DefaultCacheBehavior": {
-                "TargetOriginId": "s3",
-                "ViewerProtocolPolicy": "redirect-to-https",
-                "MinTTL": 0,
-                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                "TrustedSigners": {"Enabled": False, "Quantity": 0},
-            },
-        }
-    )["Distribution"]["Id"]
-    monkeypatch.setenv("LIVEBLOG_DISTRIBUTION_ID", distribution)
-    stream_module.renderer.cache_clear()
     blog = api.go_live(api.create_blog())
     entry = api.post_entry(blog["id"], title="Named the wrong person")
     render()
@@ -298,3 +232,27 @@ def test_the_sample_stream_event_renders(api: Any, render: Any, store: Any, samp
     latest = render.json("v1/blogs/harbour-city-marathon/latest.json")
     assert [entry["id"] for entry in latest["entries"]] == [entry_id]
     assert [event["id"] for event in latest["key_events"]] == [entry_id]
+
+
+def test_entries_published_while_the_blog_was_a_draft_get_their_documents_when_it_goes_live(
+    api: Any, render: Any
+) -> None:
+    # Given a draft blog prepared with published entries, one a key event (drafts are never rendered)
+    blog = api.create_blog(title="Election night: live results")
+    prepared = [
+        api.post_entry(blog["id"], title=f"Polls close in district {n}", key_event=n == 1) for n in (1, 2)
+    ]
+    render()
+    published = render.keys()
+    assert not [key for key in published if key.startswith(f"v1/blogs/{blog['slug']}/")]
+
+    # When it goes live
+    blog = api.go_live(blog)
+    render()
+
+    # Then every entry latest.json shows, and every key event it lists, has its document
+    latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    links = {entry["url"] for entry in latest["entries"]} | {event["url"] for event in latest["key_events"]}
+    assert links == {f"/v1/blogs/{blog['slug']}/entries/{entry['id']}.json" for entry in prepared}
+    for url in links:
+        assert render.json(url.lstrip("/"))["entry"]["id"] in url

@@ -11,6 +11,7 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamModel
 
+from liveblog_local.functions import lambda_context
 from liveblog_local.streams import StreamPoller, StreamReader
 from liveblog_local.template import LocalTemplate
 
@@ -191,6 +192,7 @@ def test_retries_of_a_reported_failure_are_bounded(tables: dict[str, str], polle
     (line,) = feed.dead_letter_path.read_text().splitlines()
     message = json.loads(line)
     assert message["DDBStreamBatchInfo"]["batchSize"] == 2
+    assert message["requestContext"]["approximateInvokeCount"] == 2
     assert message["responseContext"]["functionError"] == ""
 
 
@@ -240,3 +242,88 @@ def test_a_cancelled_transaction_leaves_the_stream_readable_and_without_its_writ
 
     # Then the poller sees that write, and nothing of the cancelled transaction
     assert renderer.batches == [["BLOG#after"]]
+
+
+def test_a_failing_render_is_retried_to_the_limit_dead_lettered_and_the_shard_moves_on(
+    api: Any,
+    snapshot_bucket: str,
+    seed_published: Any,
+    render_all: Any,
+    watch: Any,
+    truth: Any,
+    faults: Any,
+    mapping: Any,
+    poller: Any,
+) -> None:
+    # Given two live blogs published, and the real renderer behind the template's mapping
+    from liveblog_local.functions import load_handler
+
+    storm = api.go_live(api.create_blog(title="Storm over Port Avalon"))
+    seed_published(storm["id"], 22)
+    marathon = api.go_live(api.create_blog(title="Harbour City Marathon"))
+    render_all()
+    renderer = load_handler("renderer")
+    invocations: list[list[str]] = []
+
+    def counted(event: dict[str, Any], context: Any) -> Any:
+        invocations.append([record["dynamodb"]["SequenceNumber"] for record in event["Records"]])
+        return renderer(event, context)
+
+    feed = poller(counted)
+    # ... and DynamoDB throttling every write the renderer makes to the storm blog's partition
+    faults.arm("throttled", operation="dynamodb.PutItem", body_contains=f"BLOG#{storm['id']}")
+
+    # When the marathon gets an entry, then an archived storm entry is corrected, in one batch
+    api.post_entry(marathon["id"], title="Leaders at 10 km")
+    response = api.request(
+        "PATCH",
+        f"/blogs/{storm['id']}/entries/01JD{3:022d}",
+        {"title": "Archive 3 (corrected)"},
+        headers={"If-Match": '"1"'},
+    )
+    assert response.status == 200, response.body
+    feed.poll_once(flush=True)
+
+    # Then the storm's record is retried exactly MaximumRetryAttempts times, alone, then dead-lettered
+    retries = mapping.maximum_retry_attempts
+    assert retries == 5
+    first, *again = invocations
+    assert len(again) == retries
+    correction = first[-1]
+    assert again == [[correction]] * retries
+    (line,) = feed.dead_letter_path.read_text().splitlines()
+    message = json.loads(line)
+    assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert message["requestContext"]["approximateInvokeCount"] == retries + 1
+    # Reported at first; then the record was a batch of its own, and Powertools raises when every
+    # record of a batch failed: a function error
+    assert message["responseContext"]["functionError"] == "Unhandled"
+    info = message["DDBStreamBatchInfo"]
+    assert (info["startSequenceNumber"], info["endSequenceNumber"], info["batchSize"]) == (
+        correction,
+        correction,
+        1,
+    )
+    assert info["streamArn"] == message["records"][0]["eventSourceARN"]
+    assert info["shardId"]
+    # ... while the good records of the same batch rendered
+    marathon_latest = truth.published()[f"v1/blogs/{marathon['slug']}/latest.json"]
+    assert [entry["title"] for entry in marathon_latest["entries"]] == ["Leaders at 10 km"]
+
+    # When the throttling ends and the storm gets a new entry
+    faults.disarm()
+    api.post_entry(storm["id"], title="Winds easing")
+    feed.poll_once(flush=True)
+
+    # Then the shard has moved on: it renders, and no reader ever saw a broken link
+    storm_latest = truth.published()[f"v1/blogs/{storm['slug']}/latest.json"]
+    assert storm_latest["entries"][0]["title"] == "Winds easing"
+    assert watch.violations == [], "\n".join(watch.violations)
+
+    # When an operator redrives the dead letter
+    redriven = counted({"Records": message["records"]}, lambda_context("RendererFunction"))
+    assert redriven == {"batchItemFailures": []}
+
+    # Then the snapshots are the table's again, the correction included
+    assert truth.published() == truth.expected()
+    assert watch.violations == [], "\n".join(watch.violations)

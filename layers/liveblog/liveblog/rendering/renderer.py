@@ -3,12 +3,14 @@
 The stream only says *which* blogs and entries changed; the content always comes from the table,
 so duplicated, late or reordered records converge on the truth. One render writes the archive
 pages whose content changed (at most the one page an entry lives on, plus a page that has just
-filled up), the changed entries' documents, then latest.json last, so a reader never follows a
-link to a page that does not exist yet.
+filled up) and the changed entries' documents, records its state (version, pages, what to delete),
+then writes latest.json, and only then deletes what it superseded: a reader never follows a link
+to a document that does not exist, and a version never names two contents, whichever AWS call of
+a render fails.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from liveblog import clock
@@ -50,6 +52,14 @@ class BlogChanges:
     # Entries showing a photo that became ready or whose caption, credit or alt changed.
     photo_users: set[str] = field(default_factory=set)
 
+    def merge(self, other: "BlogChanges") -> None:
+        self.blog_changed |= other.blog_changed
+        self.entry_ids |= other.entry_ids
+        self.pub_seqs |= other.pub_seqs
+        self.taken_down |= other.taken_down
+        self.taken_down_seqs |= other.taken_down_seqs
+        self.photo_users |= other.photo_users
+
 
 def _image(record: Mapping[str, Any], name: str) -> dict[str, Any]:
     return dict(record.get("dynamodb", {}).get(name) or {})
@@ -69,45 +79,54 @@ def changes_by_blog(records: Iterable[Mapping[str, Any]]) -> dict[str, BlogChang
     return changes
 
 
-def add_change(changes: dict[str, BlogChanges], record: Mapping[str, Any]) -> None:
-    """Fold one record into `changes`."""
+def add_change(changes: dict[str, BlogChanges], record: Mapping[str, Any]) -> tuple[str, BlogChanges] | None:
+    """Fold one record into `changes`, all of it or, when it is malformed and raises, nothing.
+    Returns the blog and change the record brought, None when it changes nothing readers see."""
+    found = _change_of(record)
+    if found is not None:
+        blog_id, change = found
+        changes.setdefault(blog_id, BlogChanges()).merge(change)
+    return found
+
+
+def _change_of(record: Mapping[str, Any]) -> tuple[str, BlogChanges] | None:
     keys = record["dynamodb"]["Keys"]
     pk, sk = keys["PK"]["S"], keys["SK"]["S"]
     if not pk.startswith("BLOG#") or sk == "RENDER":
-        return
+        return None
     blog_id = pk.removeprefix("BLOG#")
     old, new = _image(record, "OldImage"), _image(record, "NewImage")
+    change = BlogChanges()
     if sk.startswith("PHOTO#"):
         if any(old.get(name) != new.get(name) for name in _PHOTO_FIELDS) and PhotoStatus.READY in (
             _string(old, "status"),
             _string(new, "status"),
         ):
-            users = {*old.get("used_by", {}).get("SS", []), *new.get("used_by", {}).get("SS", [])}
-            if users:
-                changes.setdefault(blog_id, BlogChanges()).photo_users.update(users)
-        return
+            change.photo_users = {
+                *old.get("used_by", {}).get("SS", []),
+                *new.get("used_by", {}).get("SS", []),
+            }
+        return (blog_id, change) if change.photo_users else None
     if sk == "BLOG":
-        relevant = {k: v for k, v in old.items() if k not in _COUNTERS} != {
+        change.blog_changed = {k: v for k, v in old.items() if k not in _COUNTERS} != {
             k: v for k, v in new.items() if k not in _COUNTERS
         }
-        if relevant:
-            changes.setdefault(blog_id, BlogChanges()).blog_changed = True
-        return
+        return (blog_id, change) if change.blog_changed else None
     if not sk.startswith("ENTRY#"):
-        return
+        return None
     was, now = _string(old, "status"), _string(new, "status")
     if EntryStatus.PUBLISHED not in (was, now):
-        return  # drafts and scheduled entries never reach readers
-    blog = changes.setdefault(blog_id, BlogChanges())
+        return None  # drafts and scheduled entries never reach readers
     entry_id = sk.removeprefix("ENTRY#")
-    blog.entry_ids.add(entry_id)
+    change.entry_ids.add(entry_id)
     for image in (old, new):
         if "pub_seq" in image:
-            blog.pub_seqs.add(int(image["pub_seq"]["N"]))
+            change.pub_seqs.add(int(image["pub_seq"]["N"]))
     if was == EntryStatus.PUBLISHED and now != EntryStatus.PUBLISHED:
-        blog.taken_down.add(entry_id)
+        change.taken_down.add(entry_id)
         if "pub_seq" in old:
-            blog.taken_down_seqs.add(int(old["pub_seq"]["N"]))
+            change.taken_down_seqs.add(int(old["pub_seq"]["N"]))
+    return blog_id, change
 
 
 @dataclass
@@ -157,6 +176,15 @@ class Renderer:
                 entries = self.content.published_range(blog_id, first, last)
             known.update({entry.id: entry for entry in entries})
             page_entries[number] = entries
+        # Entries published since the last render get their documents now, whether or not their
+        # own records are in this batch: latest.json and the pages are about to link them. (Their
+        # records may come later, out of order or retried; on a blog's first render, everything
+        # published while it was a draft.) All of them are among those just read.
+        entry_ids |= {
+            entry.id
+            for entry in known.values()
+            if entry.status == EntryStatus.PUBLISHED and (entry.pub_seq or 0) > state.published_seq
+        }
         documents = {
             entry_id: known.get(entry_id) or self._entry(blog_id, entry_id) for entry_id in sorted(entry_ids)
         }
@@ -165,6 +193,7 @@ class Renderer:
             pinned = known.get(blog.pinned_entry_id) or self._entry(blog_id, blog.pinned_entry_id)
             if pinned is not None and pinned.status != EntryStatus.PUBLISHED:
                 pinned = None
+        key_events = self.content.published_key_events(blog_id)
         shown = [
             *newest,
             *(e for entries in page_entries.values() for e in entries),
@@ -175,39 +204,61 @@ class Renderer:
         photos = self.content.get_photos(blog_id, photo_ids) if photo_ids else {}
 
         pages = {n: d for n, d in state.pages.items() if n < full}
-        written: list[str] = []
-        superseded: list[str] = []
-        purge: list[str] = []
+        new_pages: dict[int, tuple[str, bytes]] = {}
         for number, entries in page_entries.items():
             body = serialize(page_document(blog, number, entries, photos))
-            page_digest = digest(body)
-            if state.pages.get(number) == page_digest:
-                continue
+            if state.pages.get(number) != (page_digest := digest(body)):
+                new_pages[number] = (page_digest, body)
+        if new_pages:
+            # Pages are written before anything links them. Should this render stop before
+            # latest.json does, and the content move on meanwhile, they would never be linked:
+            # they are recorded as superseded first, for a later render to delete.
+            pending = {
+                page_key(slug, number, page_digest): False for number, (page_digest, _) in new_pages.items()
+            }
+            self.content.save_render_state(
+                blog_id, replace(state, superseded={**pending, **state.superseded}), state.version
+            )
+        written: list[str] = []
+        superseded: dict[str, bool] = {}  # key -> also purge it from the CDN
+        for number, (page_digest, body) in new_pages.items():
             key = page_key(slug, number, page_digest)
             self.snapshots.put(key, body, immutable=True)
             written.append(key)
             pages[number] = page_digest
             if number in state.pages:
-                old_key = page_key(slug, number, state.pages[number])
-                superseded.append(old_key)
-                if number in taken_down_pages:
-                    purge.append(old_key)
+                superseded[page_key(slug, number, state.pages[number])] = number in taken_down_pages
         for entry_id, entry in documents.items():
             key = entry_key(slug, entry_id)
             if entry is not None and entry.status == EntryStatus.PUBLISHED:
                 self.snapshots.put(key, serialize(entry_document(blog, entry, photos)), immutable=False)
                 written.append(key)
             elif entry_id in changes.taken_down:
-                superseded.append(key)
-                purge.append(key)
+                superseded[key] = True
+        # What an earlier render superseded but could not confirm deleted is deleted again, unless
+        # it is linked once more (a page whose content came back to an earlier version).
+        linked = {page_key(slug, number, page_digest) for number, page_digest in pages.items()} | set(written)
+        for key, purge in state.superseded.items():
+            if key not in linked:
+                superseded[key] = superseded.get(key, False) or purge
         version = state.version + 1
+        # The new state is recorded before latest.json is written: the version is then never
+        # published twice with different contents (a render that fails after writing latest.json
+        # would otherwise leave the next one the same number), and a failure after it leaves no
+        # state naming a deleted page. The objects to delete are recorded with it, so a render cut
+        # short after latest.json still gets them deleted (and purged) by the next one.
+        self.content.save_render_state(
+            blog_id,
+            RenderState(version=version, pages=pages, published_seq=published_seq, superseded=superseded),
+            state.version,
+        )
         latest = latest_document(
             blog,
             version=version,
             generated_at=clock.utcnow(),
             newest=newest,
             pinned=pinned,
-            key_events=self.content.published_key_events(blog_id),
+            key_events=key_events,
             page_digests=pages,
             photos=photos,
             base_url=self.public_base_url,
@@ -217,9 +268,10 @@ class Renderer:
         # Only now that latest.json no longer links them may superseded documents go.
         for key in superseded:
             self.snapshots.delete(key)
-        self.snapshots.invalidate(purge)
-        self.content.save_render_state(blog_id, RenderState(version=version, pages=pages), state.version)
-        return RenderReport(version=version, written=written, removed=superseded)
+        self.snapshots.invalidate([key for key, purge in superseded.items() if purge])
+        if superseded:
+            self.content.forget_superseded(blog_id, version)
+        return RenderReport(version=version, written=written, removed=list(superseded))
 
     def render_index(self) -> None:
         _, _, state = self.content.render_inputs(INDEX_ID)
@@ -244,8 +296,9 @@ class Renderer:
                 for blog in blogs
             ],
         )
-        self.snapshots.put(INDEX_KEY, serialize(document), immutable=False, version=version)
+        # Claimed before the write, as for latest.json: one version, one content.
         self.content.save_render_state(INDEX_ID, RenderState(version=version), state.version)
+        self.snapshots.put(INDEX_KEY, serialize(document), immutable=False, version=version)
 
     def _entry(self, blog_id: str, entry_id: str) -> Entry | None:
         try:

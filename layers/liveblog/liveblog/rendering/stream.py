@@ -31,19 +31,18 @@ def renderer() -> Renderer:
     )
 
 
-def _blog_of(record: dict[str, Any]) -> str:
-    return str(record["dynamodb"]["Keys"]["PK"]["S"]).removeprefix("BLOG#")
-
-
 def render_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Render every blog the batch touches once, however many records name it, then report the
-    records of blogs that failed (and malformed records) as partial batch failures."""
+    records whose change was not published (and malformed records) as partial batch failures.
+    Records that change nothing readers see (the renderer's own state, draft edits) never fail."""
     records: list[dict[str, Any]] = event.get("Records", [])
     changes: dict[str, BlogChanges] = {}
+    carried: dict[int, tuple[str, BlogChanges]] = {}  # record index -> the change it brought
     poison: set[int] = set()
     for index, record in enumerate(records):
         try:
-            add_change(changes, record)
+            if found := add_change(changes, record):
+                carried[index] = found
         except (KeyError, TypeError, ValueError, AttributeError):
             poison.add(index)
             logger.exception("malformed stream record", extra={"index": index})
@@ -71,10 +70,12 @@ def render_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
         index = positions.get(id(record.raw_event), -1)
         if index in poison:
             raise RenderFailedError("malformed record")
-        blog_id = _blog_of(record.raw_event)
+        if index not in carried:
+            return
+        blog_id, change = carried[index]
         if blog_id in failed:
             raise RenderFailedError(f"blog {blog_id} was not rendered")
-        if INDEX_ID in failed and record.raw_event["dynamodb"]["Keys"]["SK"]["S"] == "BLOG":
+        if INDEX_ID in failed and change.blog_changed:
             raise RenderFailedError("the index was not rendered")
 
     return dict(

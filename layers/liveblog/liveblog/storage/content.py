@@ -154,17 +154,27 @@ def _translated_errors() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class RenderState:
-    """What the renderer last published for a blog: its version and each archive page's digest."""
+    """What the renderer last published for a blog: its version, each archive page's digest, the
+    blog's publication count then (entries numbered above it were published since), and the
+    superseded documents not yet known to be deleted (key -> whether to purge it from the CDN)."""
 
     version: int = 0
     pages: dict[int, str] = field(default_factory=dict)
+    published_seq: int = 0
+    superseded: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
     def from_item(cls, item: dict[str, Any] | None) -> "RenderState":
         if not item:
             return cls()
         pages = {int(number): value["S"] for number, value in item.get("pages", {}).get("M", {}).items()}
-        return cls(version=int(item["version"]["N"]), pages=pages)
+        superseded = {key: value["BOOL"] for key, value in item.get("superseded", {}).get("M", {}).items()}
+        return cls(
+            version=int(item["version"]["N"]),
+            pages=pages,
+            published_seq=int(item.get("published_seq", {}).get("N", "0")),
+            superseded=superseded,
+        )
 
 
 class ContentStore:
@@ -927,13 +937,16 @@ class ContentStore:
                 request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def save_render_state(self, blog_id: str, state: "RenderState", previous_version: int) -> None:
-        """Record what was published, only if nobody published a later version meanwhile."""
+        """Record what is about to be published, only if nobody published a later version meanwhile."""
         item = {
             **_key(_blog_pk(blog_id), "RENDER"),
             "type": {"S": "render"},
             "version": {"N": str(state.version)},
             "pages": {"M": {str(number): {"S": digest} for number, digest in state.pages.items()}},
+            "published_seq": {"N": str(state.published_seq)},
         }
+        if state.superseded:
+            item["superseded"] = {"M": {key: {"BOOL": purge} for key, purge in state.superseded.items()}}
         try:
             with _translated_errors():
                 self._client.put_item(
@@ -946,6 +959,22 @@ class ContentStore:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise ConflictError(f"blog {blog_id} was rendered concurrently; render again") from exc
             raise
+
+    def forget_superseded(self, blog_id: str, version: int) -> None:
+        """The superseded documents recorded at `version` are deleted. A later render that took over
+        meanwhile carries them in its own state (and deletes them again): it is left alone."""
+        try:
+            with _translated_errors():
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=_key(_blog_pk(blog_id), "RENDER"),
+                    UpdateExpression="REMOVE superseded",
+                    ConditionExpression="version = :version",
+                    ExpressionAttributeValues={":version": {"N": str(version)}},
+                )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     # Shared
 

@@ -1,7 +1,8 @@
 """The snapshot bucket behind the CDN: JSON documents with the cache headers readers rely on."""
 
 import time
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -14,17 +15,23 @@ JSON = "application/json; charset=utf-8"
 MUTABLE = "public, max-age=5, s-maxage=5, stale-while-revalidate=30"
 # Content-hashed documents never change under their name.
 IMMUTABLE = "public, max-age=31536000, immutable"
+# Standard mode: throttling, 5xx and timeouts are retried 4 times (5 attempts) with backoff.
+RETRIES = Config(retries={"mode": "standard", "max_attempts": 4})
 
 
 class SnapshotStore:
     def __init__(self, bucket: str, distribution_id: str = "", client: "S3Client | None" = None) -> None:
         self.bucket = bucket
         self.distribution_id = distribution_id
-        self._client = client or boto3.client(
-            "s3", config=Config(retries={"mode": "standard", "max_attempts": 4})
-        )
+        self._client = client or boto3.client("s3", config=RETRIES)
         self.puts = 0
         self.invalidations: list[list[str]] = []
+
+    @cached_property
+    def cdn(self) -> Any:
+        """The CloudFront client, made once: takedowns are rare, but one per render would pay for
+        a new client each time."""
+        return boto3.client("cloudfront", config=RETRIES)
 
     def put(self, key: str, body: bytes, *, immutable: bool, version: int | None = None) -> None:
         metadata = {"version": str(version)} if version is not None else {}
@@ -49,8 +56,7 @@ class SnapshotStore:
         self.invalidations.append(keys)
         if not self.distribution_id:
             return
-        cloudfront = boto3.client("cloudfront")
-        cloudfront.create_invalidation(
+        self.cdn.create_invalidation(
             DistributionId=self.distribution_id,
             InvalidationBatch={
                 "Paths": {"Quantity": len(keys), "Items": [f"/{key}" for key in keys]},
