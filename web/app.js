@@ -361,9 +361,10 @@ function renderPhoto(block) {
   const sizes = "(min-width: 720px) 680px, 100vw";
   // width and height give the aspect ratio, so the space is kept while the image loads. The alt
   // is empty when the editor gave none: the caption below says what the photo shows.
-  const { src, width, height } = block;
-  const img = el("img", { src, srcset: block.srcset.jpeg, sizes, width, height, alt: block.alt || "", loading: "lazy", decoding: "async" });
-  const picture = el("picture", {}, el("source", { type: "image/webp", srcset: block.srcset.webp, sizes }), img);
+  const { width, height } = block;
+  const src = safeUrl(block.src, location.href)?.href || "";
+  const img = el("img", { src, srcset: safeSrcset(block.srcset.jpeg), sizes, width, height, alt: block.alt || "", loading: "lazy", decoding: "async" });
+  const picture = el("picture", {}, el("source", { type: "image/webp", srcset: safeSrcset(block.srcset.webp), sizes }), img);
   const caption = el("figcaption", {}, el("span", { class: "photo__caption" }, block.caption));
   if (block.credit) caption.append(" ", el("span", { class: "photo__credit" }, block.credit));
   return el("figure", { class: "photo" }, picture, caption);
@@ -440,14 +441,24 @@ function copyInline(from, to) {
   }
 }
 
-// An absolute http(s) or mailto URL, or null.
-function safeUrl(raw) {
+// An http(s) or mailto URL, or null: absolute, or relative to `base` when one is given. The
+// snapshots' own links (documents, photos) are relative; editors' links must be absolute.
+function safeUrl(raw, base = undefined) {
   try {
-    const url = new URL(raw);
+    const url = new URL(raw, base);
     return ["http:", "https:", "mailto:"].includes(url.protocol) ? url : null;
   } catch {
     return null;
   }
+}
+
+// A srcset ("<url> <width>w, …") keeping only the candidates whose URL is safe.
+function safeSrcset(srcset) {
+  const candidates = (srcset || "").split(",").map((candidate) => candidate.trim().split(/\s+/));
+  return candidates
+    .filter(([url]) => url && safeUrl(url, location.href))
+    .map((parts) => parts.join(" "))
+    .join(", ");
 }
 
 // --- Times, in the blog's language and time zone ---------------------------------------------
@@ -508,7 +519,9 @@ async function jumpTo(id, url) {
   if (!find() && state.pending.has(id)) showPending();
   for (let i = 0; !find() && nextPage() && i < MAX_JUMP_PAGES; i++) await loadOlder();
   const article = find();
-  if (!article) return url && location.assign(url); // far back: its own document
+  // Far back: its own document, but never a script URL a tampered snapshot could carry.
+  const target = url && safeUrl(url, location.href);
+  if (!article) return target && location.assign(target.href);
   history.replaceState(null, "", `#entry-${id}`);
   article.scrollIntoView({ block: "start" });
   article.focus({ preventScroll: true });

@@ -1,6 +1,7 @@
 """The local stack (`python -m liveblog_local dev`, what `make dev` runs) as a subprocess on free ports."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +16,18 @@ import pytest
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("LIVEBLOG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# As the machine's own probe starts it: no sandbox as root, and no background connections,
+# which this machine's closed network would refuse by the dozen.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -109,3 +122,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail(f"the local stack did not stop on Ctrl-C within 15 s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """The system's Chromium driven by Playwright; the test is skipped, saying why, without either."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM}: `apt-get install -y chromium` (CI does) to run the browser tests"
+        )
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed (make venv)"
+    )
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -1,10 +1,7 @@
 """The reference reader page (web/) in headless Chromium, against `make dev`'s stack and its demo story."""
 
 import json
-import os
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,34 +11,7 @@ import requests
 pytestmark = pytest.mark.e2e
 
 DEMO_SLUG = "harbour-city-marathon"
-CHROMIUM = os.environ.get("LIVEBLOG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 OUTPUT = Path(__file__).resolve().parents[2] / ".local" / "test-output"
-# As the machine's own probe starts it: no sandbox as root, and no background connections,
-# which this machine's closed network would refuse by the dozen.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(
-            f"Chromium not found at {CHROMIUM}: `apt-get install -y chromium` (CI does) to run the browser tests"
-        )
-    playwright_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed (make venv)"
-    )
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def latest(stack: Any, slug: str = DEMO_SLUG) -> dict[str, Any]:
