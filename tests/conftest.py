@@ -71,7 +71,9 @@ class AdminApi:
     def __init__(self) -> None:
         self.handler = load_handler("admin_api")
         # One invocation at a time, as in a Lambda sandbox: the resolver holds the current request.
-        self._invocation = threading.Lock()
+        # Re-entrant, because a test may play another editor from inside a request (a race made
+        # deterministic); a plain Lock deadlocks there and hangs the whole run.
+        self._invocation = threading.RLock()
 
     def request(
         self,
