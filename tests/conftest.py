@@ -75,7 +75,10 @@ class AdminApi:
         # deterministic); a plain Lock deadlocks there and hangs the whole run.
         self._invocation = threading.RLock()
 
-    def request(
+    def request(self, method: str, path: str, body: Any = None, **options: Any) -> ApiResponse:
+        return self.invoke(self.event(method, path, body, **options))
+
+    def event(
         self,
         method: str,
         path: str,
@@ -87,7 +90,8 @@ class AdminApi:
         user: str = "editor-1",
         name: str | None = None,
         raw_body: str | None = None,
-    ) -> ApiResponse:
+    ) -> dict[str, Any]:
+        """The HTTP API event API Gateway would send for this request, with an editor's verified claims."""
         event = copy.deepcopy(load_event("get-blog"))
         event["rawPath"] = event["requestContext"]["http"]["path"] = path
         event["requestContext"]["http"]["method"] = method
@@ -105,7 +109,7 @@ class AdminApi:
         else:
             claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
             claims.update({"sub": user, "name": name or f"User {user}", "cognito:groups": GROUPS[role]})
-        return self.invoke(event)
+        return event
 
     def invoke(self, event: dict[str, Any]) -> ApiResponse:
         with self._invocation:

@@ -1,7 +1,6 @@
 """The reference reader page (web/) in headless Chromium, against `make dev`'s stack and its demo story."""
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 

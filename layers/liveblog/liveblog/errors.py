@@ -22,6 +22,12 @@ class InvalidCursorError(BadRequestError):
     code = "invalid_cursor"
 
 
+class MalformedBodyError(BadRequestError):
+    """The body is not JSON at all: the same code as a syntax error in it."""
+
+    code = "malformed_json"
+
+
 class UnauthorizedError(DomainError):
     status = 401
     code = "unauthorized"

@@ -20,6 +20,7 @@ from liveblog.api.http import (
     expected_version,
     responses,
     screen_envelope,
+    strict_json_loads,
 )
 from liveblog.api.idempotency import IdempotentRunner
 from liveblog.errors import DomainError, UnsupportedMediaTypeError
@@ -48,10 +49,11 @@ from liveblog.storage.media import MediaStore
 
 API_VERSION = "1.0.0"
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
+MAX_PROBLEMS_LISTED = 20
 ModelT = TypeVar("ModelT", Blog, Entry, Photo, PhotoUpload)
 RouteT = TypeVar("RouteT", bound=Callable[..., Any])
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
 
 
 @lru_cache(maxsize=1)
@@ -183,15 +185,24 @@ def invalid_request(exc: RequestValidationError) -> Response:
         refuse_unauthorized_first()
     except DomainError as earlier_error:
         return domain_error(earlier_error)
-    problems = [_problem(error) for error in exc.errors()]
+    errors = exc.errors()
+    problems = [_problem(error) for error in errors[:MAX_PROBLEMS_LISTED]]
     if any(problem["type"] == "json_invalid" for problem in problems):
-        return error_response(400, "malformed_json", "the request body is not valid JSON", problems)
+        reason = next(p["message"] for p in problems if p["type"] == "json_invalid")
+        return error_response(
+            400, "malformed_json", f"the request body is not valid JSON: {reason}", problems
+        )
     summary = "; ".join(f"{problem['field']}: {problem['message']}" for problem in problems[:3])
+    if len(errors) > len(problems):
+        # A body of ten thousand bad blocks gets a short answer, not ten thousand problems
+        summary += f" (and {len(errors) - 3} more; details lists the first {len(problems)})"
     return error_response(422, "validation_failed", summary, problems)
 
 
 def _problem(error: dict[str, Any]) -> dict[str, Any]:
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if error.get("type") == "json_invalid":
+        message = str((error.get("ctx") or {}).get("error", message))
     return {
         "field": ".".join(str(part) for part in error.get("loc", ())),
         "message": message,

@@ -1,8 +1,13 @@
 """HTTP details shared by the admin API's routes: errors as JSON, ETags, If-Match, the request envelope."""
 
+import base64
+import binascii
+import json
+import math
 import re
 from collections.abc import Mapping
 from http import HTTPStatus
+from itertools import accumulate
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -10,6 +15,7 @@ from pydantic import BaseModel
 
 from liveblog.errors import (
     DomainError,
+    MalformedBodyError,
     PayloadTooLargeError,
     PreconditionFailedError,
     PreconditionRequiredError,
@@ -18,6 +24,72 @@ from liveblog.errors import (
 
 _VERSION = re.compile(r"[0-9]{1,12}")
 JSON_TYPES = ("application/json", "application/merge-patch+json")
+MAX_JSON_DEPTH = 32  # our deepest document (a blog's key points) is 4 levels
+MAX_NUMBER_DIGITS = 32  # no field holds more than a version number or a pixel size
+
+
+def _refuse(message: str, doc: str) -> json.JSONDecodeError:
+    return json.JSONDecodeError(message, doc, 0)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key[:40]!r} appears twice in one object")
+            seen.add(key)
+    return body
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number has {len(text)} digits; at most {MAX_NUMBER_DIGITS} are accepted")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or len(text) > 2 * MAX_NUMBER_DIGITS:
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _depth(text: str) -> int:
+    """How deep arrays and objects nest, counted in C-speed passes (brackets in strings skipped)."""
+    brackets = _NOT_A_BRACKET.sub("", _STRING.sub("", text))
+    return max(accumulate(map(_NESTING.__getitem__, brackets)), default=0)
+
+
+def strict_json_loads(text: str) -> Any:
+    """Parse a request body, refusing what json.loads lets through but no API client means: NaN and
+    Infinity, duplicate keys (two parsers may keep different ones), numbers of thousands of digits
+    (which cost quadratic time to convert) and deep nesting (which exhausts the stack). Every refusal
+    is a JSONDecodeError, so it answers 400 malformed_json like any other broken body."""
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _depth(text) > MAX_JSON_DEPTH:
+        raise _refuse(f"arrays and objects nest deeper than {MAX_JSON_DEPTH} levels", text)
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+            parse_constant=_no_constants,
+        )
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise _refuse(str(exc), text) from None
 
 
 class ErrorDetail(BaseModel):
@@ -135,3 +207,8 @@ def screen_envelope(event: Mapping[str, Any], max_body_bytes: int) -> None:
         raise UnsupportedMediaTypeError(
             f"send the body as application/json, not {media_type or 'without a Content-Type'}"
         )
+    if event.get("isBase64Encoded"):
+        try:
+            base64.b64decode(body, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise MalformedBodyError(f"the request body is not UTF-8 text: {exc}") from None
