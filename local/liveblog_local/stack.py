@@ -24,6 +24,7 @@ from liveblog_local.cdn import CdnServer, SnapshotCdn
 from liveblog_local.functions import Handler, lambda_context, load_handler
 from liveblog_local.gateway import GatewayServer, HttpApiGateway
 from liveblog_local.media import ObjectCreatedWatcher
+from liveblog_local.moto_fast import serialize_items_fast
 from liveblog_local.moto_locks import serialize_dynamodb
 from liveblog_local.streams import StreamPoller
 from liveblog_local.template import LOCAL_STACK_NAME, LocalTemplate, create_buckets, create_tables
@@ -202,6 +203,7 @@ def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -
     ensure_port_free("127.0.0.1", ports.cdn, "LIVEBLOG_CDN_PORT")
     configure_aws_environment(ports.aws)
     serialize_dynamodb()
+    serialize_items_fast()
     moto = MotoService(port=ports.aws)
     stack.add(moto)
     tables = create_tables(boto3.client("dynamodb"), TEMPLATE_PATH)
