@@ -607,6 +607,7 @@ window.liveblog = {
     await inflight; // a poll already under way may predate what the caller wants to see
     await poll();
   },
+  settled: () => inflight || Promise.resolve(), // the poll under way, next one scheduled
 };
 
 start();

@@ -49,7 +49,7 @@ from liveblog.storage.media import MediaStore
 
 API_VERSION = "1.0.0"
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
-MAX_PROBLEMS_LISTED = 20
+MAX_PROBLEMS_LISTED = 100  # every problem of any entry an editor means to send; beyond, a count
 ModelT = TypeVar("ModelT", Blog, Entry, Photo, PhotoUpload)
 RouteT = TypeVar("RouteT", bound=Callable[..., Any])
 
