@@ -103,6 +103,7 @@ def whole_blog_render(
         digest,
         entry_document,
         entry_key,
+        key_event_mark,
         latest_document,
         latest_key,
         page_document,
@@ -134,17 +135,22 @@ def whole_blog_render(
         generated_at=clock.utcnow(),
         newest=everything[:PAGE_SIZE],
         pinned=None,
-        key_events=[entry for entry in everything if entry.key_event],
+        key_events=[key_event_mark(entry) for entry in everything if entry.key_event],
         page_digests=pages,
     )
     snapshots.put(latest_key(blog.slug), serialize(latest), immutable=False, version=version)
-    content.save_render_state(blog_id, RenderState(version=version, pages=pages), state.version)
+    marks = tuple(key_event_mark(entry) for entry in everything if entry.key_event)
+    content.save_render_state(
+        blog_id,
+        RenderState(version=version, pages=pages, published_seq=published_seq, key_events=marks),
+        state.version,
+    )
 
 
 def whole_blog_document(content: Any, blog_id: str, published: Any) -> bytes:
     """One document with every published entry: what readers would fetch without pages."""
     from liveblog import clock
-    from liveblog.rendering.build import latest_document, serialize
+    from liveblog.rendering.build import key_event_mark, latest_document, serialize
 
     blog, _, state = content.render_inputs(blog_id)
     everything = published()
@@ -154,7 +160,7 @@ def whole_blog_document(content: Any, blog_id: str, published: Any) -> bytes:
         generated_at=clock.utcnow(),
         newest=everything,
         pinned=None,
-        key_events=[entry for entry in everything if entry.key_event],
+        key_events=[key_event_mark(entry) for entry in everything if entry.key_event],
         page_digests={},
     )
     return serialize(document)

@@ -105,7 +105,11 @@ def test_a_poison_record_fails_alone(api: Any, render: Any) -> None:
 
 
 def _items_read(client: Any) -> Any:
-    counted = {"items": 0}
+    counted = {"items": 0, "key_event_queries": 0}
+
+    def count_key_event_queries(params: dict[str, Any], **_: Any) -> None:
+        partition = params.get("ExpressionAttributeValues", {}).get(":pk", {}).get("S", "")
+        counted["key_event_queries"] += partition.endswith("#KEY")
 
     def count(parsed: dict[str, Any], **_: Any) -> None:
         if "Count" in parsed:
@@ -116,6 +120,7 @@ def _items_read(client: Any) -> Any:
             counted["items"] += 1
 
     client.meta.events.register("after-call.dynamodb", count)
+    client.meta.events.register("before-parameter-build.dynamodb.Query", count_key_event_queries)
     return counted
 
 
@@ -123,11 +128,11 @@ def _items_read(client: Any) -> Any:
 def test_one_new_entry_costs_the_same_whatever_the_blog_size(
     api: Any, render: Any, seed_published: Any, size: int
 ) -> None:
-    # Given a live blog already holding `size` published entries, rendered once
+    # Given a live blog already holding `size` published entries, one in 25 a key event, rendered once
     from liveblog.rendering import stream as stream_module
 
     blog = api.go_live(api.create_blog())
-    seed_published(blog["id"], size)
+    seed_published(blog["id"], size, key_events=range(1, size + 1, 25))
     api.post_entry(blog["id"], title="Warm-up")
     while render.pending():
         render()
@@ -147,6 +152,82 @@ def test_one_new_entry_costs_the_same_whatever_the_blog_size(
     latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
     assert latest["entries"][0]["title"] == "One more"
     assert len(latest["pages"]) == (size + 2) // PAGE_SIZE
+    assert len(latest["key_events"]) == len(range(1, size + 1, 25))
+
+
+def test_the_key_event_timeline_follows_edits_takedowns_and_unmarking_without_rereading_it(
+    api: Any, render: Any
+) -> None:
+    # Given a live blog with three key events and an ordinary entry, rendered
+    from liveblog.rendering import stream as stream_module
+
+    blog = api.go_live(api.create_blog())
+    first = api.post_entry(blog["id"], title="Storm warning issued", key_event=True)
+    second = api.post_entry(blog["id"], title="Ferries suspended", key_event=True)
+    third = api.post_entry(blog["id"], title="Harbour wall breached", key_event=True)
+    ordinary = api.post_entry(blog["id"], title="Rain easing in the west")
+    render()
+    client = stream_module.renderer().content._client
+    counted = _items_read(client)
+
+    def timeline() -> list[tuple[str, str]]:
+        latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+        return [(event["id"], event["title"]) for event in latest["key_events"]]
+
+    assert timeline() == [
+        (third["id"], "Harbour wall breached"),
+        (second["id"], "Ferries suspended"),
+        (first["id"], "Storm warning issued"),
+    ]
+
+    # When one is retitled, one stops being a key event, one is deleted and another becomes one
+    def patch(entry: dict[str, Any], body: dict[str, Any]) -> None:
+        response = api.request(
+            "PATCH",
+            f"/blogs/{blog['id']}/entries/{entry['id']}",
+            body,
+            headers={"If-Match": f'"{entry["version"]}"'},
+        )
+        assert response.status == 200, response.body
+
+    patch(first, {"title": "Storm warning raised to red"})
+    patch(second, {"key_event": False})
+    patch(ordinary, {"key_event": True})
+    deleted = api.request(
+        "DELETE", f"/blogs/{blog['id']}/entries/{third['id']}", headers={"If-Match": f'"{third["version"]}"'}
+    )
+    assert deleted.status == 200, deleted.body
+    render()
+
+    # Then the timeline shows exactly that, and no render read the key events from the table
+    assert timeline() == [
+        (ordinary["id"], "Rain easing in the west"),
+        (first["id"], "Storm warning raised to red"),
+    ]
+    assert counted["key_event_queries"] == 0, counted
+
+
+def test_a_timeline_too_big_for_the_render_state_is_read_from_the_table_each_time(
+    api: Any, render: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a render state that can hold no key events at all
+    from liveblog.rendering import renderer as renderer_module
+    from liveblog.rendering import stream as stream_module
+
+    monkeypatch.setattr(renderer_module, "MAX_KEPT_KEY_EVENT_BYTES", 0)
+    blog = api.go_live(api.create_blog())
+    event = api.post_entry(blog["id"], title="Storm warning issued", key_event=True)
+    render()
+    counted = _items_read(stream_module.renderer().content._client)
+
+    # When an ordinary entry is posted
+    api.post_entry(blog["id"], title="Rain easing")
+    render()
+
+    # Then the key events were read again, and shown
+    latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    assert [e["id"] for e in latest["key_events"]] == [event["id"]]
+    assert counted["key_event_queries"] == 1, counted
 
 
 def test_a_batch_of_many_changes_to_one_blog_renders_it_once(api: Any, render: Any) -> None:

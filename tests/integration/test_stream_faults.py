@@ -257,14 +257,14 @@ def test_poison_records_fail_alone_and_the_good_ones_in_their_batch_render(
 
 # ---------------------------------------------------------------- AWS errors at every call of a render
 
-# The calls of a typical render, in order: a batch that posts a key event, takes down an entry on an
-# archived page and renames the blog (so the index renders too). Each one is an injection point.
+# The calls of a typical render, in order: a batch that posts a key event (the timeline is kept in the
+# render state: no key events are read), takes down an entry on an archived page and renames the
+# blog (so the index renders too). Each one is an injection point.
 TYPICAL_RENDER = [
     ("dynamodb.BatchGetItem", "blog-and-render-state"),
     ("dynamodb.Query", "newest-entries"),
     ("dynamodb.Query", "archived-page-entries"),
     ("dynamodb.GetItem", "taken-down-entry"),
-    ("dynamodb.Query", "key-events"),
     ("dynamodb.PutItem", "pages-about-to-be-written"),
     ("s3.PutObject", "archived-page"),
     ("s3.PutObject", "new-entry-document"),

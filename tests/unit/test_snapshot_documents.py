@@ -11,7 +11,14 @@ import jsonschema
 from liveblog.models import Blog, BlogStatus, Entry, EntryStatus, Photo, PhotoStatus, Rendition
 from liveblog.models.blocks import ParagraphBlock, PhotoBlock
 from liveblog.models.common import Author
-from liveblog.rendering.build import digest, latest_document, page_document, page_of, serialize
+from liveblog.rendering.build import (
+    digest,
+    key_event_mark,
+    latest_document,
+    page_document,
+    page_of,
+    serialize,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
@@ -55,7 +62,7 @@ def test_latest_document_is_valid_against_its_schema_and_carries_json_ld() -> No
     )
 
     document = latest_document(
-        blog(), version=7, generated_at=NOW, newest=[*newest, photo], pinned=newest[0], key_events=[photo],
+        blog(), version=7, generated_at=NOW, newest=[*newest, photo], pinned=newest[0], key_events=[key_event_mark(photo)],
         page_digests={0: "abc123"},
     )  # fmt: skip
 

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from liveblog.models import Blog, BlogStatus, Entry, EntryStatus, Photo, PhotoStatus, Rendition
 from liveblog.models.blocks import Block
 from liveblog.models.common import Author
-from liveblog.rendering.build import entry_document, latest_document, page_document, serialize
+from liveblog.rendering.build import entry_document, key_event_mark, latest_document, page_document, serialize
 from liveblog.sanitize import sanitize_inline_html
 from security.corpus import (
     executable_markup,
@@ -169,7 +169,7 @@ def test_each_payload_in_every_field_renders_to_inert_documents(index: int) -> N
     # When the renderer's functions build every document that shows them
     documents = {
         "latest.json": latest_document(
-            blog, version=1, generated_at=NOW, newest=[entry], pinned=entry, key_events=[entry],
+            blog, version=1, generated_at=NOW, newest=[entry], pinned=entry, key_events=[key_event_mark(entry)],
             page_digests={}, photos=photos, base_url="https://live.example.com",
         ),
         "entry.json": entry_document(blog, entry, photos),

@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from liveblog.rendering.documents import (
     Srcset,
 )
 from liveblog.sanitize import visible_text
+from liveblog.storage.content import KeyEventMark
 
 SUMMARY_CHARS = 120
 # The <img src> fallback: sharp enough for an article column, light enough for a phone.
@@ -180,13 +181,20 @@ def headline(entry: Entry) -> str:
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rstrip() + "…"
 
 
-def key_event(slug: str, entry: Entry) -> KeyEvent:
+def key_event_mark(entry: Entry) -> KeyEventMark:
     assert entry.published_at is not None
+    assert entry.pub_seq is not None
+    return KeyEventMark(
+        id=entry.id, pub_seq=entry.pub_seq, title=headline(entry), published_at=format_utc(entry.published_at)
+    )
+
+
+def key_event(slug: str, mark: KeyEventMark) -> KeyEvent:
     return KeyEvent(
-        id=entry.id,
-        url=f"/{entry_key(slug, entry.id)}",
-        title=headline(entry),
-        published_at=entry.published_at,
+        id=mark.id,
+        url=f"/{entry_key(slug, mark.id)}",
+        title=mark.title,
+        published_at=datetime.fromisoformat(mark.published_at),
     )
 
 
@@ -256,7 +264,7 @@ def latest_document(
     generated_at: datetime,
     newest: list[Entry],
     pinned: Entry | None,
-    key_events: list[Entry],
+    key_events: Iterable[KeyEventMark],
     page_digests: dict[int, str],
     photos: Photos = NO_PHOTOS,
     base_url: str = "",
@@ -268,7 +276,8 @@ def latest_document(
         blog=published_blog(blog),
         pinned=published_entry(blog.slug, pinned, photos) if pinned else None,
         key_events=[
-            key_event(blog.slug, e) for e in sorted(key_events, key=lambda e: e.pub_seq or 0, reverse=True)
+            key_event(blog.slug, mark)
+            for mark in sorted(key_events, key=lambda mark: mark.pub_seq, reverse=True)
         ],
         entries=[published_entry(blog.slug, entry, photos) for entry in ordered],
         pages=[

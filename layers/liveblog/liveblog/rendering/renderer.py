@@ -21,6 +21,7 @@ from liveblog.rendering.build import (
     digest,
     entry_document,
     entry_key,
+    key_event_mark,
     latest_document,
     latest_key,
     page_document,
@@ -30,12 +31,15 @@ from liveblog.rendering.build import (
     serialize,
 )
 from liveblog.rendering.documents import PAGE_SIZE, IndexDocument, IndexedBlog
-from liveblog.storage.content import ContentStore, RenderState
+from liveblog.storage.content import ContentStore, KeyEventMark, RenderState
 from liveblog.storage.snapshots import SnapshotStore
 
 INDEX_ID = "INDEX"
 INDEX_KEY = "v1/index.json"
 INDEX_SIZE = 50
+# Past this many bytes of key events (a thousand or more: far more than a day of news) the render
+# state would near DynamoDB's 400 KB item limit; the timeline is then read on each render instead.
+MAX_KEPT_KEY_EVENT_BYTES = 200_000
 # Counters move on every entry creation; a blog record that changed nothing else is not news.
 _COUNTERS = {"entry_seq", "published_seq"}
 # What readers see of a photo; its list of users changes with every entry that shows it.
@@ -129,6 +133,11 @@ def _change_of(record: Mapping[str, Any]) -> tuple[str, BlogChanges] | None:
     return blog_id, change
 
 
+def _kept_size(marks: Iterable[KeyEventMark]) -> int:
+    """About what the marks weigh in the render state item: names, numbers and the UTF-8 title."""
+    return sum(100 + len(mark.title.encode()) for mark in marks)
+
+
 @dataclass
 class RenderReport:
     version: int
@@ -193,7 +202,10 @@ class Renderer:
             pinned = known.get(blog.pinned_entry_id) or self._entry(blog_id, blog.pinned_entry_id)
             if pinned is not None and pinned.status != EntryStatus.PUBLISHED:
                 pinned = None
-        key_events = self.content.published_key_events(blog_id)
+        seen = [*known.values(), *(entry for entry in documents.values() if entry is not None), pinned]
+        key_events = self._key_events(
+            blog_id, state, seen, gone=[i for i, e in documents.items() if e is None]
+        )
         shown = [
             *newest,
             *(e for entries in page_entries.values() for e in entries),
@@ -249,7 +261,13 @@ class Renderer:
         # short after latest.json still gets them deleted (and purged) by the next one.
         self.content.save_render_state(
             blog_id,
-            RenderState(version=version, pages=pages, published_seq=published_seq, superseded=superseded),
+            RenderState(
+                version=version,
+                pages=pages,
+                published_seq=published_seq,
+                superseded=superseded,
+                key_events=key_events if _kept_size(key_events) <= MAX_KEPT_KEY_EVENT_BYTES else None,
+            ),
             state.version,
         )
         latest = latest_document(
@@ -299,6 +317,26 @@ class Renderer:
         # Claimed before the write, as for latest.json: one version, one content.
         self.content.save_render_state(INDEX_ID, RenderState(version=version), state.version)
         self.snapshots.put(INDEX_KEY, serialize(document), immutable=False, version=version)
+
+    def _key_events(
+        self, blog_id: str, state: RenderState, seen: Iterable[Entry | None], gone: Iterable[str]
+    ) -> tuple[KeyEventMark, ...]:
+        """The blog's published key events. Kept in the render state and brought up to date from the
+        entries this render read anyway (every entry a change in the batch names, and the newest),
+        so a render reads none of them again: as the content comes from the table, the state
+        converges like the documents do. Read in full only when the state has none."""
+        if state.key_events is None:
+            return tuple(key_event_mark(entry) for entry in self.content.published_key_events(blog_id))
+        marks = {mark.id: mark for mark in state.key_events}
+        for entry_id in gone:
+            marks.pop(entry_id, None)
+        for entry in seen:
+            if entry is None:
+                continue
+            marks.pop(entry.id, None)
+            if entry.status == EntryStatus.PUBLISHED and entry.key_event:
+                marks[entry.id] = key_event_mark(entry)
+        return tuple(sorted(marks.values(), key=lambda mark: mark.pub_seq, reverse=True))
 
     def _entry(self, blog_id: str, entry_id: str) -> Entry | None:
         try:

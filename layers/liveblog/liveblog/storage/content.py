@@ -153,15 +153,48 @@ def _translated_errors() -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class KeyEventMark:
+    """A published key event as the timeline shows it: kept in the render state, so that a render
+    does not read every key event of the blog again."""
+
+    id: str
+    pub_seq: int
+    title: str
+    published_at: str  # ISO 8601 UTC
+
+    def to_attribute(self) -> dict[str, Any]:
+        return {
+            "M": {
+                "id": {"S": self.id},
+                "pub_seq": {"N": str(self.pub_seq)},
+                "title": {"S": self.title},
+                "published_at": {"S": self.published_at},
+            }
+        }
+
+    @classmethod
+    def from_attribute(cls, value: dict[str, Any]) -> "KeyEventMark":
+        fields = value["M"]
+        return cls(
+            id=fields["id"]["S"],
+            pub_seq=int(fields["pub_seq"]["N"]),
+            title=fields["title"]["S"],
+            published_at=fields["published_at"]["S"],
+        )
+
+
+@dataclass(frozen=True)
 class RenderState:
     """What the renderer last published for a blog: its version, each archive page's digest, the
-    blog's publication count then (entries numbered above it were published since), and the
-    superseded documents not yet known to be deleted (key -> whether to purge it from the CDN)."""
+    blog's publication count then (entries numbered above it were published since), the
+    superseded documents not yet known to be deleted (key -> whether to purge it from the CDN),
+    and its published key events (None: not known, read them from the table)."""
 
     version: int = 0
     pages: dict[int, str] = field(default_factory=dict)
     published_seq: int = 0
     superseded: dict[str, bool] = field(default_factory=dict)
+    key_events: tuple[KeyEventMark, ...] | None = None
 
     @classmethod
     def from_item(cls, item: dict[str, Any] | None) -> "RenderState":
@@ -169,11 +202,13 @@ class RenderState:
             return cls()
         pages = {int(number): value["S"] for number, value in item.get("pages", {}).get("M", {}).items()}
         superseded = {key: value["BOOL"] for key, value in item.get("superseded", {}).get("M", {}).items()}
+        marks = item.get("key_events", {}).get("L")
         return cls(
             version=int(item["version"]["N"]),
             pages=pages,
             published_seq=int(item.get("published_seq", {}).get("N", "0")),
             superseded=superseded,
+            key_events=None if marks is None else tuple(KeyEventMark.from_attribute(mark) for mark in marks),
         )
 
 
@@ -947,6 +982,8 @@ class ContentStore:
         }
         if state.superseded:
             item["superseded"] = {"M": {key: {"BOOL": purge} for key, purge in state.superseded.items()}}
+        if state.key_events is not None:
+            item["key_events"] = {"L": [mark.to_attribute() for mark in state.key_events]}
         try:
             with _translated_errors():
                 self._client.put_item(
