@@ -69,7 +69,7 @@ def complete_pages(published_seq: int) -> int:
 # type=ld+json>) and editors' text may say "</script>" or "<!--": as \u003c the bytes can neither
 # end nor subvert such a block, and JSON.parse reads the same text back. U+2028 and U+2029 end a
 # string literal in JavaScript before ES2019.
-_INERT_IN_SCRIPT = str.maketrans({"<": "\\u003c", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_INERT_IN_SCRIPT = (("<", "\\u003c"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def serialize(document: Document) -> bytes:
@@ -77,7 +77,11 @@ def serialize(document: Document) -> bytes:
     text = json.dumps(
         document.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"), sort_keys=True
     )
-    return text.translate(_INERT_IN_SCRIPT).encode()
+    # str.replace runs in C; str.translate with a mapping calls back per character (9 ms for a
+    # latest.json with 400 key events against 0.1 ms).
+    for character, escaped in _INERT_IN_SCRIPT:
+        text = text.replace(character, escaped)
+    return text.encode()
 
 
 def digest(body: bytes) -> str:
