@@ -41,7 +41,7 @@ from liveblog.models import (
     PhotoPatch,
     PhotoUpload,
 )
-from liveblog.models.common import ULID_PATTERN
+from liveblog.models.common import ULID_PATTERN, Model
 from liveblog.observability import logger
 from liveblog.settings import AdminApiSettings
 from liveblog.storage.content import TRUSTED, ContentStore
@@ -247,7 +247,7 @@ Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor f
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
 
 
-class Health(BaseModel):
+class Health(Model):
     status: str = "ok"
     version: str = API_VERSION
 

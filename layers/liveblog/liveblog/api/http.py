@@ -11,7 +11,6 @@ from itertools import accumulate
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from pydantic import BaseModel
 
 from liveblog.errors import (
     DomainError,
@@ -21,6 +20,7 @@ from liveblog.errors import (
     PreconditionRequiredError,
     UnsupportedMediaTypeError,
 )
+from liveblog.models.common import Model
 
 _VERSION = re.compile(r"[0-9]{1,12}")
 JSON_TYPES = ("application/json", "application/merge-patch+json")
@@ -92,17 +92,17 @@ def strict_json_loads(text: str) -> Any:
         raise _refuse(str(exc), text) from None
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Model):
     code: str
     message: str
     details: Any = None
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     error: ErrorDetail
 
 
-class GatewayMessage(BaseModel):
+class GatewayMessage(Model):
     """What API Gateway answers itself, before the function runs: a missing or invalid token (401), a
     body over its 10 MB limit (413), throttling (429). HTTP APIs cannot reshape these bodies."""
 

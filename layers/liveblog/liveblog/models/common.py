@@ -117,7 +117,7 @@ class Author(Model):
 ItemT = TypeVar("ItemT")
 
 
-class Page(BaseModel, Generic[ItemT]):
+class Page(Model, Generic[ItemT]):
     items: list[ItemT]
     next_cursor: str | None = Field(
         default=None, description="Pass as ?cursor= to get the next page; absent on the last page"
