@@ -90,9 +90,22 @@ def test_make_dev_seeds_a_story_with_everything_a_reader_page_shows(stack: Any, 
             assert served.headers["Content-Type"] == kind
 
 
+def settled(stack: Any, quiet_seconds: float = 1.5) -> dict[str, Any]:
+    """latest.json once no render has changed it for `quiet_seconds`: the demo's photos finish
+    processing, and re-render the entries showing them, after the seed reports ready."""
+    last: dict[str, Any] = {"version": None, "since": time.monotonic()}
+
+    def quiet(doc: dict[str, Any]) -> bool:
+        if doc["version"] != last["version"]:
+            last.update(version=doc["version"], since=time.monotonic())
+        return time.monotonic() - last["since"] >= quiet_seconds
+
+    return stack.wait_for(lambda: latest(stack), quiet, seconds=30)
+
+
 def test_seeding_again_is_skipped_and_changes_nothing(stack: Any, demo: dict[str, Any]) -> None:
-    # Given the seeded story
-    before = latest(stack)
+    # Given the seeded story, every render it caused landed
+    before = settled(stack)
     editor = EDITOR.client(stack.api)
     blog_id = before["blog"]["id"]
 
