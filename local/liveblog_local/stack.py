@@ -9,7 +9,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,8 +27,6 @@ from liveblog_local.cdn import CdnServer, SnapshotCdn
 from liveblog_local.functions import Handler, lambda_context, load_handler
 from liveblog_local.gateway import GatewayServer, HttpApiGateway
 from liveblog_local.media import ObjectCreatedWatcher
-from liveblog_local.moto_fast import serialize_items_fast
-from liveblog_local.moto_locks import serialize_dynamodb
 from liveblog_local.streams import StreamPoller
 from liveblog_local.template import LOCAL_STACK_NAME, LocalTemplate, create_buckets, create_tables
 
@@ -87,21 +88,49 @@ def configure_aws_environment(aws_port: int) -> None:
 
 
 class MotoService:
-    """moto's server: the AWS endpoint for the handlers, boto3 and the aws CLI."""
+    """moto's server, the AWS endpoint for the handlers, boto3 and the aws CLI, in a process of its
+    own (see liveblog_local.aws_server)."""
 
     name = "aws"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 5000) -> None:
-        from moto.server import ThreadedMotoServer
-
+    def __init__(self, host: str = "127.0.0.1", port: int = 5000, start_seconds: float = 30) -> None:
         self.url = f"http://{host}:{port}"
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self._address = (host, port)
+        self._start_seconds = start_seconds
+        self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self._server.start()
+        self._process = subprocess.Popen(  # noqa: S603 (our own module, our own interpreter)
+            [sys.executable, "-m", "liveblog_local.aws_server", "--host", self._address[0],
+             "--port", str(self._address[1])],
+            stdin=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + self._start_seconds
+        while True:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"moto's server exited with {self._process.returncode} while starting")
+            try:
+                with socket.create_connection(self._address, timeout=0.5):
+                    return
+            except OSError as exc:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(
+                        f"moto's server did not listen on {self.url} within {self._start_seconds} s"
+                    ) from exc
+                time.sleep(0.05)
 
     def stop(self) -> None:
-        self._server.stop()
+        if self._process is None:
+            return
+        if self._process.stdin is not None:
+            self._process.stdin.close()  # the server exits when its stdin closes
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
 
 
 def scheduled_event(rule_name: str) -> dict[str, Any]:
@@ -202,8 +231,6 @@ def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -
     ensure_port_free("127.0.0.1", ports.api, "LIVEBLOG_API_PORT")
     ensure_port_free("127.0.0.1", ports.cdn, "LIVEBLOG_CDN_PORT")
     configure_aws_environment(ports.aws)
-    serialize_dynamodb()
-    serialize_items_fast()
     moto = MotoService(port=ports.aws)
     stack.add(moto)
     tables = create_tables(boto3.client("dynamodb"), TEMPLATE_PATH)
