@@ -657,20 +657,28 @@ class FaultInjector:
         self._call: int | None = None
         self._operation: str | None = None
         self._body_contains = b""
+        self._url_contains = ""
         for client in clients:
             client.meta.events.register("before-call", self._count)
             client.meta.events.unregister("before-send", botocore_stubber)
             client.meta.events.register("before-send", self._send)
 
     def arm(
-        self, kind: str, *, call: int | None = None, operation: str | None = None, body_contains: str = ""
+        self,
+        kind: str,
+        *,
+        call: int | None = None,
+        operation: str | None = None,
+        body_contains: str = "",
+        url_contains: str = "",
     ) -> None:
         """Fail the `call`th call (1-based, counted from now), or every call of `operation`
-        ("dynamodb.PutItem") whose request body holds `body_contains`."""
+        ("dynamodb.PutItem") whose request body holds `body_contains` and URL `url_contains`."""
         assert kind in ("throttled", "internal-error", "read-timeout", "connect-timeout"), kind
         self.calls, self.attempts, self.failed = [], 0, []
         self._kind, self._call, self._operation = kind, call, operation
         self._body_contains = body_contains.encode()
+        self._url_contains = url_contains
 
     def disarm(self) -> None:
         self._kind = None
@@ -684,7 +692,11 @@ class FaultInjector:
         if self._call is not None:
             return len(self.calls) == self._call
         body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
-        return self.calls[-1] == self._operation and self._body_contains in body
+        return (
+            self.calls[-1] == self._operation
+            and self._body_contains in body
+            and self._url_contains in request.url
+        )
 
     def _send(self, request: Any, event_name: str, **kwargs: Any) -> Any:
         from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError

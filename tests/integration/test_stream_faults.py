@@ -365,3 +365,37 @@ def test_a_failed_aws_call_anywhere_in_a_render_breaks_nothing_and_the_retry_con
         # Then the snapshots are the table's, and no reader saw anything broken or going back
         assert watch.violations == [], "\n".join(watch.violations)
         assert truth.published() == truth.expected(), point
+
+
+def test_one_failed_write_among_a_batch_of_new_entries_written_at_once_breaks_nothing(
+    api: Any, distribution: str, render: Any, watch: Any, truth: Any, faults: Any
+) -> None:
+    # Given a live blog and a batch of six new entries, whose documents are written at once
+    from liveblog.storage.snapshots import PARALLEL_FROM
+
+    desk = Newsroom(api)
+    storm = api.go_live(api.create_blog(title="Storm over Port Avalon"))
+    desk.post(storm, title="Gales close the harbour")
+    render()
+    posted = [desk.post(storm, title=f"Flood report {n} from the quay") for n in range(6)]
+    assert len(posted) + 1 >= PARALLEL_FROM
+    event = render.batch()
+
+    # When the PUT of one of their documents fails on every attempt
+    faults.arm("internal-error", operation="s3.PutObject", url_contains=f"/entries/{posted[3]['id']}.json")
+    failed = deliver(render, event)
+    faults.disarm()
+
+    # Then botocore tried it 5 times, the blog's entry records are reported, latest.json was not
+    # written, and no reader saw a link to a missing document
+    assert faults.attempts == 5
+    entries = [r for r in event["Records"] if r["dynamodb"]["Keys"]["SK"]["S"].startswith("ENTRY#")]
+    assert sorted(failed) == sorted(r["dynamodb"]["SequenceNumber"] for r in entries)
+    latest = render.json(f"v1/blogs/{storm['slug']}/latest.json")
+    assert [entry["title"] for entry in latest["entries"]] == ["Gales close the harbour"]
+    assert watch.violations == [], "\n".join(watch.violations)
+
+    # And the mapping's retry converges on the table
+    assert deliver(render, retry_of(event, failed)) == []
+    assert watch.violations == [], "\n".join(watch.violations)
+    assert truth.published() == truth.expected()

@@ -231,22 +231,21 @@ class Renderer:
             self.content.save_render_state(
                 blog_id, replace(state, superseded={**pending, **state.superseded}), state.version
             )
-        written: list[str] = []
+        uploads: list[tuple[str, bytes, bool]] = []  # (key, body, immutable)
         superseded: dict[str, bool] = {}  # key -> also purge it from the CDN
         for number, (page_digest, body) in new_pages.items():
-            key = page_key(slug, number, page_digest)
-            self.snapshots.put(key, body, immutable=True)
-            written.append(key)
+            uploads.append((page_key(slug, number, page_digest), body, True))
             pages[number] = page_digest
             if number in state.pages:
                 superseded[page_key(slug, number, state.pages[number])] = number in taken_down_pages
         for entry_id, entry in documents.items():
             key = entry_key(slug, entry_id)
             if entry is not None and entry.status == EntryStatus.PUBLISHED:
-                self.snapshots.put(key, serialize(entry_document(blog, entry, photos)), immutable=False)
-                written.append(key)
+                uploads.append((key, serialize(entry_document(blog, entry, photos)), False))
             elif entry_id in changes.taken_down:
                 superseded[key] = True
+        self.snapshots.put_many(uploads)
+        written = [key for key, _, _ in uploads]
         # What an earlier render superseded but could not confirm deleted is deleted again, unless
         # it is linked once more (a page whose content came back to an earlier version).
         linked = {page_key(slug, number, page_digest) for number, page_digest in pages.items()} | set(written)

@@ -1,6 +1,8 @@
 """The snapshot bucket behind the CDN: JSON documents with the cache headers readers rely on."""
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,9 @@ MUTABLE = "public, max-age=5, s-maxage=5, stale-while-revalidate=30"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Standard mode: throttling, 5xx and timeouts are retried 4 times (5 attempts) with backoff.
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 4})
+# Fewer documents than this are written one after another (the common render: latest.json, one entry).
+PARALLEL_FROM = 3
+MAX_PARALLEL_PUTS = 8  # within botocore's pool of 10 connections
 
 
 class SnapshotStore:
@@ -25,6 +30,7 @@ class SnapshotStore:
         self.distribution_id = distribution_id
         self._client = client or boto3.client("s3", config=RETRIES)
         self.puts = 0
+        self._counting = threading.Lock()
         self.invalidations: list[list[str]] = []
 
     @cached_property
@@ -43,7 +49,23 @@ class SnapshotStore:
             CacheControl=IMMUTABLE if immutable else MUTABLE,
             Metadata=metadata,
         )
-        self.puts += 1
+        with self._counting:
+            self.puts += 1
+
+    def put_many(self, documents: list[tuple[str, bytes, bool]]) -> None:
+        """Write (key, body, immutable) documents, at once when there are several: a batch of new
+        entries is one document each, and S3 answers each PUT in tens of milliseconds. All are
+        attempted; the first failure is raised once every write has ended (the render is retried)."""
+        if len(documents) < PARALLEL_FROM:
+            for key, body, immutable in documents:
+                self.put(key, body, immutable=immutable)
+            return
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_PUTS, len(documents))) as pool:
+            futures = [
+                pool.submit(self.put, key, body, immutable=immutable) for key, body, immutable in documents
+            ]
+        for future in futures:
+            future.result()
 
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self.bucket, Key=key)
