@@ -207,6 +207,33 @@ def test_the_key_event_timeline_follows_edits_takedowns_and_unmarking_without_re
     assert counted["key_event_queries"] == 0, counted
 
 
+def test_a_key_event_the_index_has_not_caught_up_with_is_still_kept_on_the_first_render(
+    api: Any, render: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a blog with a key event that the key-event index does not list yet (a global secondary
+    # index is eventually consistent) and a page of entries after it, rendered for the first time
+    from liveblog.storage.content import ContentStore
+
+    blog = api.go_live(api.create_blog())
+    scoop = api.post_entry(blog["id"], title="Harbour wall breached", key_event=True)
+    for n in range(PAGE_SIZE):
+        api.post_entry(blog["id"], title=f"Update {n}")
+    with monkeypatch.context() as lagging:
+        lagging.setattr(ContentStore, "published_key_events", lambda self, blog_id: [])
+        render()
+    first = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+
+    # When the index has caught up and an ordinary entry is rendered, the key event now older than
+    # the newest page and untouched
+    api.post_entry(blog["id"], title="Rain easing")
+    render()
+
+    # Then the key event was shown from the first render on, and stays
+    latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    assert [event["id"] for event in first["key_events"]] == [scoop["id"]]
+    assert [event["id"] for event in latest["key_events"]] == [scoop["id"]]
+
+
 def test_a_timeline_too_big_for_the_render_state_is_read_from_the_table_each_time(
     api: Any, render: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

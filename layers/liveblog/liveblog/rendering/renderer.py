@@ -323,10 +323,14 @@ class Renderer:
         """The blog's published key events. Kept in the render state and brought up to date from the
         entries this render read anyway (every entry a change in the batch names, and the newest),
         so a render reads none of them again: as the content comes from the table, the state
-        converges like the documents do. Read in full only when the state has none."""
+        converges like the documents do. Read in full only when the state has none; the entries
+        just read still win over that read, whose index may not have caught up with them yet (the
+        result is kept, so a lag would otherwise last until the entry changed again)."""
         if state.key_events is None:
-            return tuple(key_event_mark(entry) for entry in self.content.published_key_events(blog_id))
-        marks = {mark.id: mark for mark in state.key_events}
+            kept = [key_event_mark(entry) for entry in self.content.published_key_events(blog_id)]
+        else:
+            kept = list(state.key_events)
+        marks = {mark.id: mark for mark in kept}
         for entry_id in gone:
             marks.pop(entry_id, None)
         for entry in seen:
@@ -335,7 +339,7 @@ class Renderer:
             marks.pop(entry.id, None)
             if entry.status == EntryStatus.PUBLISHED and entry.key_event:
                 marks[entry.id] = key_event_mark(entry)
-        return tuple(sorted(marks.values(), key=lambda mark: mark.pub_seq, reverse=True))
+        return tuple(marks.values())  # latest_document orders them
 
     def _entry(self, blog_id: str, entry_id: str) -> Entry | None:
         try:
