@@ -218,7 +218,8 @@ def unsupported_content_type(_exc: RequestUnsupportedContentType) -> Response:
 @app.not_found
 def not_found(_exc: Exception) -> Response:
     event = app.current_event
-    return error_response(404, "not_found", f"no route for {event.http_method} {event.path}")
+    path = event.path if len(event.path) <= 200 else event.path[:200] + "…"  # never echo 60 KB back
+    return error_response(404, "not_found", f"no route for {event.http_method} {path}")
 
 
 @app.exception_handler(Exception)

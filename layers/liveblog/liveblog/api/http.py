@@ -44,8 +44,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-        raise ValueError(f"a number has {len(text)} digits; at most {MAX_NUMBER_DIGITS} are accepted")
+    if (digits := len(text.lstrip("-"))) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number has {digits} digits; at most {MAX_NUMBER_DIGITS} are accepted")
     return int(text)
 
 
