@@ -129,17 +129,17 @@ def whole_blog_render(
                 entry_key(blog.slug, entry.id), serialize(entry_document(blog, entry)), immutable=False
             )
     version = state.version + 1
+    marks = tuple(key_event_mark(entry) for entry in everything if entry.key_event)
     latest = latest_document(
         blog,
         version=version,
         generated_at=clock.utcnow(),
         newest=everything[:PAGE_SIZE],
         pinned=None,
-        key_events=[key_event_mark(entry) for entry in everything if entry.key_event],
+        key_events=marks,
         page_digests=pages,
     )
     snapshots.put(latest_key(blog.slug), serialize(latest), immutable=False, version=version)
-    marks = tuple(key_event_mark(entry) for entry in everything if entry.key_event)
     content.save_render_state(
         blog_id,
         RenderState(version=version, pages=pages, published_seq=published_seq, key_events=marks),

@@ -3,8 +3,9 @@
 import copy
 import json
 import os
+import socket
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,6 +148,18 @@ class AdminApi:
         response = self.request("POST", f"/blogs/{blog_id}/entries", body, role=role, user=user)
         assert response.status == 201, response.body
         return response.body
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def free_port() -> Callable[[], int]:
+    """A loopback port nothing listens on, for servers the tests start."""
+    return _free_port
 
 
 @pytest.fixture(scope="session")

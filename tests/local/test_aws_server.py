@@ -1,20 +1,16 @@
 """moto's server runs in a process of its own and never outlives the stack that started it."""
 
+import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
+from collections.abc import Callable
 
 import boto3
-import pytest
 
 from liveblog_local.stack import MotoService
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def listening(port: int) -> bool:
@@ -25,7 +21,9 @@ def listening(port: int) -> bool:
         return False
 
 
-def test_the_server_answers_with_the_stack_patches_and_stops_with_the_stack() -> None:
+def test_the_server_answers_with_the_stack_patches_and_stops_with_the_stack(
+    free_port: Callable[[], int],
+) -> None:
     # Given the service started on a free port
     port = free_port()
     service = MotoService(port=port)
@@ -52,25 +50,30 @@ def test_the_server_answers_with_the_stack_patches_and_stops_with_the_stack() ->
     assert not listening(port)
 
 
-def test_the_server_exits_when_its_parent_goes_away() -> None:
-    # Given a server whose parent holds its stdin, as MotoService does
+def test_the_server_exits_when_the_stack_is_killed(free_port: Callable[[], int]) -> None:
+    # Given a stack process that started the server, as `make dev` does
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "liveblog_local.aws_server", "--port", str(port)], stdin=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 30
-    while not listening(port):
-        assert server.poll() is None, "the server exited while starting"
-        assert time.monotonic() < deadline, "the server never listened"
-        time.sleep(0.05)
+    stack = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import time
+            from liveblog_local.stack import MotoService
+            MotoService(port={port}).start()
+            print("started", flush=True)
+            time.sleep(600)
+        """)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert stack.stdout is not None
+    assert stack.stdout.readline().strip() == "started"
+    assert listening(port)
 
-    # When the parent's end of the pipe closes, as it does when the parent dies however it dies
-    assert server.stdin is not None
-    server.stdin.close()
+    # When that process is killed, with no chance to stop anything
+    stack.send_signal(signal.SIGKILL)
+    stack.wait()
 
-    # Then the server exits by itself
-    try:
-        assert server.wait(timeout=10) == 0
-    except subprocess.TimeoutExpired:
-        server.kill()
-        pytest.fail("the server outlived its parent")
+    # Then the server goes too, freeing its port
+    deadline = time.monotonic() + 10
+    while listening(port):
+        assert time.monotonic() < deadline, "moto's server outlived the stack that started it"
+        time.sleep(0.1)

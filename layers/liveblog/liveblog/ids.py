@@ -2,7 +2,7 @@
 
 
 def new_id() -> str:
-    # Imported on first use: only creates need it, and reads are most of a cold start's requests.
+    # Imported on first use: only creates need an id, and no other request pays for the import.
     from ulid import ULID
 
     return str(ULID())
