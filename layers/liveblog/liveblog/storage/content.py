@@ -17,7 +17,6 @@ Every write is conditional: creates never overwrite, updates name the version th
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +38,13 @@ from liveblog.errors import (
 from liveblog.models import Blog, BlogStatus, Entry, EntryStatus, Photo, PhotoStatus
 from liveblog.models.common import format_utc
 from liveblog.storage.cursor import decode_cursor, encode_cursor
+from liveblog.storage.transactions import (
+    Cancelled,
+    Step,
+    TransactionCancelledError,
+    transact,
+)
+from liveblog.storage.transactions import translated_errors as _translated_errors
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -48,11 +54,13 @@ if TYPE_CHECKING:
 TRUSTED = {"trusted": True}
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_THROTTLING = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 _ENTRY_KEY_NAMES = frozenset({"PK", "SK"})
 _GSI1_KEY_NAMES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK"})
 _GSI2_KEY_NAMES = frozenset({"PK", "SK", "GSI2PK", "GSI2SK"})
 DELETABLE_BLOG_STATUSES = (BlogStatus.DRAFT, BlogStatus.ARCHIVED)
+# Transaction step names for photo references: an entry starts or stops showing the photo.
+_SHOWS = "shows:"
+_STOPS_SHOWING = "stops-showing:"
 TRANSACTION_ATTEMPTS = 5
 
 
@@ -135,23 +143,6 @@ def _to_entry(item: dict[str, Any]) -> Entry:
     return Entry.model_validate(_deserialize(item), context=TRUSTED)
 
 
-def _cancellation_codes(exc: ClientError) -> list[str]:
-    return [reason.get("Code", "None") for reason in exc.response.get("CancellationReasons", [])]
-
-
-@contextmanager
-def _translated_errors() -> Iterator[None]:
-    try:
-        yield
-    except ClientError as exc:
-        code = exc.response["Error"]["Code"]
-        if code in _THROTTLING:
-            raise ThrottledError("the content table is busy; retry shortly") from exc
-        if code == "TransactionConflictException":
-            raise ConflictError("another change to the same item was in flight; retry") from exc
-        raise
-
-
 @dataclass(frozen=True)
 class KeyEventMark:
     """A published key event as the timeline shows it: kept in the render state, so that a render
@@ -223,48 +214,59 @@ class ContentStore:
 
     # Conditions on the blog item, added to entry writes so they land only in a writable blog
 
-    def _blog_check(self, blog_id: str, not_pinned: str | None = None) -> Any:
+    def _blog_check(self, blog_id: str, not_pinned: str | None = None) -> Step:
         condition = "attribute_exists(PK) AND #status <> :archived"
         values: dict[str, Any] = {":archived": {"S": BlogStatus.ARCHIVED}}
         if not_pinned:
             condition += " AND (attribute_not_exists(pinned_entry_id) OR pinned_entry_id <> :entry)"
             values[":entry"] = {"S": not_pinned}
-        return {
-            "ConditionCheck": {
-                "TableName": self.table_name,
-                "Key": _blog_key(blog_id),
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": values,
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        }
+        return Step(
+            "blog",
+            {
+                "ConditionCheck": {
+                    "TableName": self.table_name,
+                    "Key": _blog_key(blog_id),
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": values,
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+        )
 
-    def _unpin_step(self, blog_id: str, entry_id: str, now: "datetime") -> Any:
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": _blog_key(blog_id),
-                "UpdateExpression": "REMOVE pinned_entry_id SET version = version + :one, updated_at = :now",
-                "ConditionExpression": "pinned_entry_id = :entry AND #status <> :archived",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {
-                    ":entry": {"S": entry_id},
-                    ":one": {"N": "1"},
-                    ":now": {"S": format_utc(now)},
-                    ":archived": {"S": BlogStatus.ARCHIVED},
-                },
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        }
+    def _unpin_step(self, blog_id: str, entry_id: str, now: "datetime") -> Step:
+        return Step(
+            "blog",
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": _blog_key(blog_id),
+                    "UpdateExpression": "REMOVE pinned_entry_id SET version = version + :one, updated_at = :now",
+                    "ConditionExpression": "pinned_entry_id = :entry AND #status <> :archived",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":entry": {"S": entry_id},
+                        ":one": {"N": "1"},
+                        ":now": {"S": format_utc(now)},
+                        ":archived": {"S": BlogStatus.ARCHIVED},
+                    },
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+        )
 
-    def _raise_blog_check_failure(self, blog_id: str, reason: Any, exc: ClientError) -> None:
-        item = reason.get("Item")
+    def _raise_blog_check_failure(self, blog_id: str, cancelled: Cancelled) -> None:
+        """Explain a failed "blog" step: the blog is gone, archived, or its pin moved."""
+        if not cancelled.failed("blog"):
+            return
+        item = cancelled.item("blog")
         if not item:
-            raise NotFoundError(f"no blog with id {blog_id}") from exc
+            raise NotFoundError(f"no blog with id {blog_id}") from cancelled.error
         if item.get("status", {}).get("S") == BlogStatus.ARCHIVED:
-            raise IllegalTransitionError("the blog is archived; its entries can no longer change") from exc
-        raise PinMovedError("the blog's pinned entry changed meanwhile; retry") from exc
+            raise IllegalTransitionError(
+                "the blog is archived; its entries can no longer change"
+            ) from cancelled.error
+        raise PinMovedError("the blog's pinned entry changed meanwhile; retry") from cancelled.error
 
     # Photo references: each photo item lists the entries that show it, so that a caption edit
     # republishes exactly those entries without scanning the blog.
@@ -275,114 +277,112 @@ class ContentStore:
         entry_id: str,
         added: frozenset[str] = frozenset(),
         removed: frozenset[str] = frozenset(),
-    ) -> list[Any]:
-        steps: list[Any] = []
+    ) -> list[Step]:
+        steps: list[Step] = []
         for photo_id in sorted(added):
             # A new reference needs a photo of this blog that was not refused.
-            steps.append(
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": _photo_key(blog_id, photo_id),
-                        "UpdateExpression": "ADD used_by :entry",
-                        "ConditionExpression": "attribute_exists(PK) AND #status <> :rejected",
-                        "ExpressionAttributeNames": {"#status": "status"},
-                        "ExpressionAttributeValues": {
-                            ":entry": {"SS": [entry_id]},
-                            ":rejected": {"S": PhotoStatus.REJECTED},
-                        },
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    }
-                }
-            )
+            update = {
+                "TableName": self.table_name,
+                "Key": _photo_key(blog_id, photo_id),
+                "UpdateExpression": "ADD used_by :entry",
+                "ConditionExpression": "attribute_exists(PK) AND #status <> :rejected",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":entry": {"SS": [entry_id]},
+                    ":rejected": {"S": PhotoStatus.REJECTED},
+                },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+            steps.append(Step(f"{_SHOWS}{photo_id}", {"Update": update}))
         for photo_id in sorted(removed):
             # The condition only keeps the update from creating a stub item.
-            steps.append(
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": _photo_key(blog_id, photo_id),
-                        "UpdateExpression": "DELETE used_by :entry",
-                        "ConditionExpression": "attribute_exists(PK)",
-                        "ExpressionAttributeValues": {":entry": {"SS": [entry_id]}},
-                    }
-                }
-            )
+            update = {
+                "TableName": self.table_name,
+                "Key": _photo_key(blog_id, photo_id),
+                "UpdateExpression": "DELETE used_by :entry",
+                "ConditionExpression": "attribute_exists(PK)",
+                "ExpressionAttributeValues": {":entry": {"SS": [entry_id]}},
+            }
+            steps.append(Step(f"{_STOPS_SHOWING}{photo_id}", {"Update": update}))
         return steps
 
-    def _raise_versioned_write_failure(self, exc: ClientError, kind: str, item_id: str, blog_id: str) -> None:
-        """Explain a cancelled [conditional write of an item at a version, blog check, ...]."""
-        codes = _cancellation_codes(exc)
-        reasons = exc.response.get("CancellationReasons", [])
-        if codes and codes[0] == "ConditionalCheckFailed":
-            if not reasons[0].get("Item"):
-                raise NotFoundError(f"no {kind} with id {item_id}") from exc
+    def _raise_versioned_write_failure(
+        self, cancelled: Cancelled, kind: str, item_id: str, blog_id: str
+    ) -> None:
+        """Explain a cancelled write of the `kind` step at a version, with its "blog" step."""
+        if cancelled.failed(kind):
+            if not cancelled.item(kind):
+                raise NotFoundError(f"no {kind} with id {item_id}") from cancelled.error
             raise PreconditionFailedError(
                 f"the {kind} changed since you read it; fetch it and retry"
-            ) from exc
-        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-            self._raise_blog_check_failure(blog_id, reasons[1], exc)
-        if "TransactionConflict" in codes:
-            raise ConflictError(f"another change to this {kind} or its blog was in flight; retry") from exc
+            ) from cancelled.error
+        self._raise_blog_check_failure(blog_id, cancelled)
 
-    def _raise_photo_reference_failure(self, exc: ClientError, steps: list[Any], first_step: int) -> None:
-        """Explain a cancelled entry write whose photo steps (from `first_step` on) failed."""
-        reasons = exc.response.get("CancellationReasons", [])
-        for step, reason in zip(steps[first_step:], reasons[first_step:], strict=False):
-            if reason.get("Code") != "ConditionalCheckFailed":
-                continue
-            item = reason.get("Item")
+    def _raise_photo_reference_failure(self, cancelled: Cancelled) -> None:
+        """Explain a cancelled entry write whose new photo references failed."""
+        for name in cancelled.failed_steps(_SHOWS):
+            item = cancelled.item(name)
             if not item:
-                photo_id = step["Update"]["Key"]["SK"]["S"].removeprefix("PHOTO#")
+                photo_id = name.removeprefix(_SHOWS)
                 raise UnprocessableError(
                     f"photo {photo_id} does not exist in this blog; upload it first",
                     details={"photo_id": photo_id},
-                ) from exc
+                ) from cancelled.error
             photo = _to_photo(dict(item))
             detail = f": {photo.reason.message}" if photo.reason else ""
             raise UnprocessableError(
                 f"photo {photo.id} ({photo.filename}) was rejected{detail}; upload another",
                 details={"photo_id": photo.id, "reason": photo.reason.code if photo.reason else None},
-            ) from exc
+            ) from cancelled.error
 
     # Blogs
 
-    def _slug_claim(self, blog: Blog) -> Any:
+    def _slug_claim(self, blog: Blog) -> Step:
         """The transaction step that claims `blog.slug`, failing if another blog holds it."""
-        return {
-            "Put": {
-                "TableName": self.table_name,
-                "Item": {**_slug_key(blog.slug), "blog_id": {"S": blog.id}, "type": {"S": "slug"}},
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+        return Step(
+            "slug",
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": {**_slug_key(blog.slug), "blog_id": {"S": blog.id}, "type": {"S": "slug"}},
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        )
+
+    def _slug_release(self, blog_id: str, slug: str) -> Step:
+        """The transaction step that gives up the blog's claim on `slug`."""
+        return Step(
+            "slug-release",
+            {
+                "Delete": {
+                    "TableName": self.table_name,
+                    "Key": _slug_key(slug),
+                    "ConditionExpression": "blog_id = :id",
+                    "ExpressionAttributeValues": {":id": {"S": blog_id}},
+                }
+            },
+        )
 
     def create_blog(self, blog: Blog) -> Blog:
         """Claim the slug and write the blog in one transaction: two racing creates cannot share a slug."""
         item = _serialize({**_blog_item(blog), "entry_seq": 0, "published_seq": 0})
+        put = {
+            "TableName": self.table_name,
+            "Item": {**item, **_blog_key(blog.id)},
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
         try:
-            with _translated_errors():
-                self._client.transact_write_items(
-                    TransactItems=[
-                        self._slug_claim(blog),
-                        {
-                            "Put": {
-                                "TableName": self.table_name,
-                                "Item": {**item, **_blog_key(blog.id)},
-                                "ConditionExpression": "attribute_not_exists(PK)",
-                            }
-                        },
-                    ]
-                )
-        except ClientError as exc:
-            codes = _cancellation_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
+            transact(self._client, [self._slug_claim(blog), Step("blog", {"Put": put})])
+        except TransactionCancelledError as exc:
+            cancelled = exc.cancelled
+            if cancelled.failed("slug"):
                 raise SlugTakenError(f"slug {blog.slug!r} is already used by another blog") from exc
-            if "ConditionalCheckFailed" in codes:
+            if cancelled.failed("blog"):
                 raise ConflictError("a blog with this id already exists") from exc
-            if "TransactionConflict" in codes:
+            if cancelled.conflicted:
                 raise ConflictError("another change to this slug was in flight; retry") from exc
-            raise
+            raise cancelled.error from None
         return blog
 
     def get_blog(self, blog_id: str) -> Blog:
@@ -425,55 +425,52 @@ class ContentStore:
             "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
-        steps: list[Any] = [{"Update": update}]
-        slug_moves = previous_slug is not None and previous_slug != blog.slug
-        if slug_moves:
-            steps += [
-                {
-                    "Delete": {
-                        "TableName": self.table_name,
-                        "Key": _slug_key(str(previous_slug)),
-                        "ConditionExpression": "blog_id = :id",
-                        "ExpressionAttributeValues": {":id": {"S": blog.id}},
-                    }
-                },
-                self._slug_claim(blog),
-            ]
+        steps = [Step("blog", {"Update": update})]
+        if previous_slug is not None and previous_slug != blog.slug:
+            steps += [self._slug_release(blog.id, previous_slug), self._slug_claim(blog)]
         if require_published:
-            steps.append(
-                {
-                    "ConditionCheck": {
-                        "TableName": self.table_name,
-                        "Key": _entry_key(blog.id, require_published),
-                        "ConditionExpression": "#status = :published",
-                        "ExpressionAttributeNames": {"#status": "status"},
-                        "ExpressionAttributeValues": {":published": {"S": EntryStatus.PUBLISHED}},
-                    }
-                }
-            )
-        try:
-            with _translated_errors():
-                if len(steps) == 1:
+            steps.append(self._still_published(blog.id, require_published))
+        if len(steps) == 1:
+            try:
+                with _translated_errors():
                     self._client.update_item(**update)
-                else:
-                    self._client.transact_write_items(TransactItems=steps)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                self._raise_version_failure(exc, blog.id, bool(exc.response.get("Item")))
-            codes = _cancellation_codes(exc)
-            reasons = exc.response.get("CancellationReasons", [])
-            if codes and codes[0] == "ConditionalCheckFailed":
-                self._raise_version_failure(exc, blog.id, bool(reasons[0].get("Item")))
-            if slug_moves and codes[2] == "ConditionalCheckFailed":
-                raise SlugTakenError(f"slug {blog.slug!r} is already used by another blog") from exc
-            if require_published and codes[-1] == "ConditionalCheckFailed":
-                raise ConflictError(
-                    f"entry {require_published} is no longer published; it cannot be pinned"
-                ) from exc
-            if "TransactionConflict" in codes:
-                raise ConflictError("another change to this blog was in flight; retry") from exc
-            raise
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                    self._raise_version_failure(exc, blog.id, bool(exc.response.get("Item")))
+                raise
+            return blog
+        try:
+            transact(self._client, steps)
+        except TransactionCancelledError as exc:
+            self._explain_blog_update(exc.cancelled, blog, require_published)
+            raise exc.cancelled.error from None
         return blog
+
+    def _still_published(self, blog_id: str, entry_id: str) -> Step:
+        return Step(
+            "pinned-entry",
+            {
+                "ConditionCheck": {
+                    "TableName": self.table_name,
+                    "Key": _entry_key(blog_id, entry_id),
+                    "ConditionExpression": "#status = :published",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":published": {"S": EntryStatus.PUBLISHED}},
+                }
+            },
+        )
+
+    def _explain_blog_update(self, cancelled: Cancelled, blog: Blog, pinned: str | None) -> None:
+        if cancelled.failed("blog"):
+            self._raise_version_failure(cancelled.error, blog.id, bool(cancelled.item("blog")))
+        if cancelled.failed("slug"):
+            raise SlugTakenError(f"slug {blog.slug!r} is already used by another blog") from cancelled.error
+        if cancelled.failed("pinned-entry"):
+            raise ConflictError(
+                f"entry {pinned} is no longer published; it cannot be pinned"
+            ) from cancelled.error
+        if cancelled.conflicted:
+            raise ConflictError("another change to this blog was in flight; retry") from cancelled.error
 
     def delete_blog(self, blog: Blog, expected_version: int) -> None:
         """Delete a draft or archived blog's entries, then the blog and its slug.
@@ -482,39 +479,27 @@ class ContentStore:
         and the same request can be retried to finish; the blog is never gone with entries left.
         """
         self._delete_partition_entries(blog.id)
+        delete = {
+            "TableName": self.table_name,
+            "Key": _blog_key(blog.id),
+            "ConditionExpression": "version = :expected AND #status IN (:draft, :archived)",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":expected": {"N": str(expected_version)},
+                ":draft": {"S": BlogStatus.DRAFT},
+                ":archived": {"S": BlogStatus.ARCHIVED},
+            },
+        }
         try:
-            with _translated_errors():
-                self._client.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Delete": {
-                                "TableName": self.table_name,
-                                "Key": _blog_key(blog.id),
-                                "ConditionExpression": "version = :expected AND #status IN (:draft, :archived)",
-                                "ExpressionAttributeNames": {"#status": "status"},
-                                "ExpressionAttributeValues": {
-                                    ":expected": {"N": str(expected_version)},
-                                    ":draft": {"S": BlogStatus.DRAFT},
-                                    ":archived": {"S": BlogStatus.ARCHIVED},
-                                },
-                            }
-                        },
-                        {
-                            "Delete": {
-                                "TableName": self.table_name,
-                                "Key": _slug_key(blog.slug),
-                                "ConditionExpression": "blog_id = :id",
-                                "ExpressionAttributeValues": {":id": {"S": blog.id}},
-                            }
-                        },
-                    ]
-                )
-        except ClientError as exc:
-            if "ConditionalCheckFailed" in _cancellation_codes(exc):
+            transact(self._client, [Step("blog", {"Delete": delete}), self._slug_release(blog.id, blog.slug)])
+        except TransactionCancelledError as exc:
+            if exc.cancelled.failed_steps():
                 raise PreconditionFailedError(
                     "the blog changed since you read it; fetch it and retry"
                 ) from exc
-            raise
+            if exc.cancelled.conflicted:
+                raise ConflictError("another change to this blog was in flight; retry") from exc
+            raise exc.cancelled.error from None
 
     def _delete_partition_entries(self, blog_id: str) -> None:
         paginator = self._client.get_paginator("query")
@@ -570,35 +555,32 @@ class ContentStore:
         entry = build(numbers["entry_seq"], numbers.get("published_seq"))
         # The blog may be archived or deleted between the counter and the put: check it again,
         # atomically with the put.
-        steps: list[Any] = [
+        put = {
+            "TableName": self.table_name,
+            "Item": {**_serialize(_entry_item(entry)), **_entry_key(blog_id, entry.id)},
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+        steps = [
             self._blog_check(blog_id),
-            {
-                "Put": {
-                    "TableName": self.table_name,
-                    "Item": {**_serialize(_entry_item(entry)), **_entry_key(blog_id, entry.id)},
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
+            Step("entry", {"Put": put}),
             *self._photo_reference_steps(blog_id, entry.id, added=entry.photo_ids),
         ]
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
-                with _translated_errors():
-                    self._client.transact_write_items(TransactItems=steps)
-            except ClientError as exc:
-                codes = _cancellation_codes(exc)
-                if "TransactionConflict" in codes and attempt + 1 < TRANSACTION_ATTEMPTS:
+                transact(self._client, steps)
+            except TransactionCancelledError as exc:
+                cancelled = exc.cancelled
+                if cancelled.conflicted and attempt + 1 < TRANSACTION_ATTEMPTS:
                     # Another create's counter update touched the blog item; the number is still ours.
                     time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311
                     continue
-                if codes and codes[0] == "ConditionalCheckFailed":
-                    self._raise_blog_check_failure(blog_id, exc.response["CancellationReasons"][0], exc)
-                if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                self._raise_blog_check_failure(blog_id, cancelled)
+                if cancelled.failed("entry"):
                     raise ConflictError("an entry with this id already exists") from exc
-                self._raise_photo_reference_failure(exc, steps, first_step=2)
-                if "TransactionConflict" in codes:
+                self._raise_photo_reference_failure(cancelled)
+                if cancelled.conflicted:
                     raise ThrottledError("too many writes to this blog at once; retry") from exc
-                raise
+                raise cancelled.error from None
             return entry
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -681,21 +663,22 @@ class ContentStore:
             blog_step = self._unpin_step(entry.blog_id, entry.id, unpin_at)
         else:
             blog_step = self._blog_check(entry.blog_id, not_pinned=entry.id if deleting else None)
-        transaction: list[Any] = [{"Put": put}, blog_step]
+        steps = [Step("entry", {"Put": put}), blog_step]
         if photos_before is not None:
-            transaction += self._photo_reference_steps(
+            steps += self._photo_reference_steps(
                 entry.blog_id,
                 entry.id,
                 added=entry.photo_ids - photos_before,
                 removed=photos_before - entry.photo_ids,
             )
         try:
-            with _translated_errors():
-                self._client.transact_write_items(TransactItems=transaction)
-        except ClientError as exc:
-            self._raise_versioned_write_failure(exc, "entry", entry.id, entry.blog_id)
-            self._raise_photo_reference_failure(exc, transaction, first_step=2)
-            raise
+            transact(self._client, steps)
+        except TransactionCancelledError as exc:
+            self._raise_versioned_write_failure(exc.cancelled, "entry", entry.id, entry.blog_id)
+            self._raise_photo_reference_failure(exc.cancelled)
+            if exc.cancelled.conflicted:
+                raise ConflictError("another change to this entry or its blog was in flight; retry") from exc
+            raise exc.cancelled.error from None
         return entry
 
     def list_entries(
@@ -745,32 +728,20 @@ class ContentStore:
 
     def create_photo(self, photo: Photo) -> Photo:
         """Write a new pending photo, only into a blog that exists and is not archived."""
+        put = {
+            "TableName": self.table_name,
+            "Item": {**_serialize(_photo_item(photo)), **_photo_key(photo.blog_id, photo.id)},
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
         try:
-            with _translated_errors():
-                self._client.transact_write_items(
-                    TransactItems=[
-                        self._blog_check(photo.blog_id),
-                        {
-                            "Put": {
-                                "TableName": self.table_name,
-                                "Item": {
-                                    **_serialize(_photo_item(photo)),
-                                    **_photo_key(photo.blog_id, photo.id),
-                                },
-                                "ConditionExpression": "attribute_not_exists(PK)",
-                            }
-                        },
-                    ]
-                )
-        except ClientError as exc:
-            codes = _cancellation_codes(exc)
-            if codes and codes[0] == "ConditionalCheckFailed":
-                self._raise_blog_check_failure(photo.blog_id, exc.response["CancellationReasons"][0], exc)
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            transact(self._client, [self._blog_check(photo.blog_id), Step("photo", {"Put": put})])
+        except TransactionCancelledError as exc:
+            self._raise_blog_check_failure(photo.blog_id, exc.cancelled)
+            if exc.cancelled.failed("photo"):
                 raise ConflictError("a photo with this id already exists") from exc
-            if "TransactionConflict" in codes:
+            if exc.cancelled.conflicted:
                 raise ConflictError("another change to this blog was in flight; retry") from exc
-            raise
+            raise exc.cancelled.error from None
         return photo
 
     def get_photo(self, blog_id: str, photo_id: str) -> Photo:
@@ -830,26 +801,21 @@ class ContentStore:
         else:
             expression = expression.replace("SET ", "SET credit = :credit, ")
             values[":credit"] = {"S": photo.credit}
+        update = {
+            "TableName": self.table_name,
+            "Key": _photo_key(photo.blog_id, photo.id),
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(PK) AND version = :expected",
+            "ExpressionAttributeValues": values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
         try:
-            with _translated_errors():
-                self._client.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Update": {
-                                "TableName": self.table_name,
-                                "Key": _photo_key(photo.blog_id, photo.id),
-                                "UpdateExpression": expression,
-                                "ConditionExpression": "attribute_exists(PK) AND version = :expected",
-                                "ExpressionAttributeValues": values,
-                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                            }
-                        },
-                        self._blog_check(photo.blog_id),
-                    ]
-                )
-        except ClientError as exc:
-            self._raise_versioned_write_failure(exc, "photo", photo.id, photo.blog_id)
-            raise
+            transact(self._client, [Step("photo", {"Update": update}), self._blog_check(photo.blog_id)])
+        except TransactionCancelledError as exc:
+            self._raise_versioned_write_failure(exc.cancelled, "photo", photo.id, photo.blog_id)
+            if exc.cancelled.conflicted:
+                raise ConflictError("another change to this photo or its blog was in flight; retry") from exc
+            raise exc.cancelled.error from None
         return photo
 
     def finish_photo(self, photo: Photo) -> bool:
