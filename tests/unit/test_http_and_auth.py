@@ -17,7 +17,7 @@ from liveblog.errors import (
     UnsupportedMediaTypeError,
 )
 from liveblog.logic.auth import parse_groups, principal_from_claims
-from liveblog.logic.entries import resolve_publication
+from liveblog.logic.publishing import resolve_publication
 from liveblog.models import EntryStatus
 from liveblog.storage.cursor import decode_cursor, encode_cursor
 

@@ -10,28 +10,13 @@ from liveblog.errors import (
     NotFoundError,
     PinMovedError,
     PreconditionFailedError,
-    UnprocessableError,
 )
 from liveblog.ids import new_id
 from liveblog.logic.auth import Principal, require_member
+from liveblog.logic.publishing import needs_publishing, publish, publish_stored, resolve_publication
 from liveblog.logic.versions import ExpectedVersion, check_version
 from liveblog.models import Blog, BlogStatus, Entry, EntryCreate, EntryPatch, EntryStatus
 from liveblog.storage.content import ContentStore
-
-Publication = tuple[EntryStatus, datetime | None, datetime | None]
-
-
-def resolve_publication(
-    requested: EntryStatus, publish_at: datetime | None, published_at: datetime | None, now: datetime
-) -> Publication:
-    """(status, publish_at, published_at) for what the editor asked: a future time schedules."""
-    if requested == EntryStatus.DRAFT:
-        return EntryStatus.DRAFT, publish_at, None
-    if requested == EntryStatus.SCHEDULED and publish_at is None:
-        raise UnprocessableError("a scheduled entry needs publish_at")
-    if publish_at is not None and publish_at > now:
-        return EntryStatus.SCHEDULED, publish_at, None
-    return EntryStatus.PUBLISHED, None, published_at or now
 
 
 def create_entry(store: ContentStore, actor: Principal, blog_id: str, request: EntryCreate) -> Entry:
@@ -45,21 +30,22 @@ def create_entry(store: ContentStore, actor: Principal, blog_id: str, request: E
     entry_id = new_id()
 
     def build(seq: int, pub_seq: int | None) -> Entry:
-        return Entry(
+        entry = Entry(
             id=entry_id,
             blog_id=blog_id,
             seq=seq,
-            pub_seq=pub_seq,
-            status=status,
+            status=EntryStatus.DRAFT if status == EntryStatus.PUBLISHED else status,
             title=request.title,
             blocks=request.blocks,
             key_event=request.key_event,
             author=actor.author,
             created_at=now,
             publish_at=publish_at,
-            published_at=published_at,
             version=1,
         )
+        if pub_seq is None or published_at is None:
+            return entry
+        return publish(entry, pub_seq=pub_seq, at=published_at)
 
     return store.create_entry(blog_id, build, publishing=status == EntryStatus.PUBLISHED)
 
@@ -144,9 +130,15 @@ def update_entry(
     corrected = current.status == EntryStatus.PUBLISHED and ("title" in changes or "blocks" in changes)
     if corrected:
         changes["updated_at"] = now
-    if changes.get("status") == EntryStatus.PUBLISHED and current.pub_seq is None:
-        changes["pub_seq"] = store.take_published_seq(blog_id)
     updated = current.model_copy(update={**changes, "version": current.version + 1})
+    if needs_publishing(updated):
+        return publish_stored(
+            store,
+            updated,
+            at=updated.published_at or now,
+            expected_version=current.version,
+            photos_before=current.photo_ids,
+        )
     return store.update_entry(updated, expected_version=current.version, photos_before=current.photo_ids)
 
 
@@ -192,15 +184,14 @@ def publish_due_entries(store: ContentStore, now: datetime | None = None) -> lis
             continue
         if entry.status != EntryStatus.SCHEDULED or entry.publish_at is None or entry.publish_at > now:
             continue  # the index lags the table: the item itself is the truth
-        live = entry.model_copy(
-            update={
-                "status": EntryStatus.PUBLISHED,
-                "published_at": entry.publish_at,
-                "version": entry.version + 1,
-            }
-        )
         try:
-            store.update_entry(live, expected_version=entry.version, expected_status=EntryStatus.SCHEDULED)
+            live = publish_stored(
+                store,
+                entry.model_copy(update={"version": entry.version + 1}),
+                at=entry.publish_at,
+                expected_version=entry.version,
+                expected_status=EntryStatus.SCHEDULED,
+            )
         except (PreconditionFailedError, NotFoundError, IllegalTransitionError):
             # Changed by an editor meanwhile (the next sweep sees their version), or its blog is
             # archived or gone: an archived blog's entries stay as they were.

@@ -185,9 +185,25 @@ def headline(entry: Entry) -> str:
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rstrip() + "…"
 
 
+class UnplaceableEntryError(ValueError):
+    """A published entry whose stored fields give it no place for readers."""
+
+
+def unplaceable_reason(entry: Entry) -> str | None:
+    """Why a published entry cannot be placed in the stream, its page and the timeline; None when
+    it can (and for entries that are not published, which are never placed at all)."""
+    if entry.status != EntryStatus.PUBLISHED:
+        return None
+    if entry.pub_seq is None:
+        return "published without a publication number"
+    if entry.published_at is None:
+        return "published without a publication time"
+    return None
+
+
 def key_event_mark(entry: Entry) -> KeyEventMark:
-    assert entry.published_at is not None
-    assert entry.pub_seq is not None
+    if entry.pub_seq is None or entry.published_at is None:
+        raise UnplaceableEntryError(f"entry {entry.id} has no place in the key-event timeline")
     return KeyEventMark(
         id=entry.id, pub_seq=entry.pub_seq, title=headline(entry), published_at=format_utc(entry.published_at)
     )

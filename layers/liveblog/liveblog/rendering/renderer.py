@@ -29,6 +29,7 @@ from liveblog.rendering.build import (
     page_of,
     page_range,
     serialize,
+    unplaceable_reason,
 )
 from liveblog.rendering.documents import PAGE_SIZE, IndexDocument, IndexedBlog
 from liveblog.storage.content import ContentStore, KeyEventMark, RenderState
@@ -143,6 +144,20 @@ class RenderReport:
     version: int
     written: list[str]
     removed: list[str]
+    # Published entries left out because their data gives them no place (entry id -> why): the
+    # rest of the blog is published all the same, and the caller raises the alarm.
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _placeable(entries: Iterable[Entry], skipped: dict[str, str]) -> list[Entry]:
+    """The entries a reader can be shown in order; the others are noted in `skipped`."""
+    kept = []
+    for entry in entries:
+        if reason := unplaceable_reason(entry):
+            skipped[entry.id] = reason
+        else:
+            kept.append(entry)
+    return kept
 
 
 class Renderer:
@@ -156,14 +171,16 @@ class Renderer:
         if blog is None or blog.status == BlogStatus.DRAFT:
             return None  # nothing of a draft (or a deleted blog) was ever published
         slug = blog.slug
-        newest = self.content.newest_published(blog_id, PAGE_SIZE)
+        skipped: dict[str, str] = {}
+        newest = _placeable(self.content.newest_published(blog_id, PAGE_SIZE), skipped)
         known: dict[str, Entry] = {entry.id: entry for entry in newest}
         entry_ids = set(changes.entry_ids)
         pub_seqs = set(changes.pub_seqs)
         if changes.photo_users:
             # A photo's readers-visible words changed: its entries re-render like corrections.
             missing = changes.photo_users - known.keys()
-            known.update(self.content.get_entries(blog_id, missing) if missing else {})
+            found = self.content.get_entries(blog_id, missing) if missing else {}
+            known.update({entry.id: entry for entry in _placeable(found.values(), skipped)})
             for entry_id in changes.photo_users:
                 entry = known.get(entry_id)
                 if entry is not None and entry.status == EntryStatus.PUBLISHED and entry.pub_seq:
@@ -182,7 +199,7 @@ class Renderer:
             if len(newest) == PAGE_SIZE and oldest_newest <= first:
                 entries = [e for e in newest if e.pub_seq is not None and first <= e.pub_seq <= last]
             else:
-                entries = self.content.published_range(blog_id, first, last)
+                entries = _placeable(self.content.published_range(blog_id, first, last), skipped)
             known.update({entry.id: entry for entry in entries})
             page_entries[number] = entries
         # Entries published since the last render get their documents now, whether or not their
@@ -195,16 +212,17 @@ class Renderer:
             if entry.status == EntryStatus.PUBLISHED and (entry.pub_seq or 0) > state.published_seq
         }
         documents = {
-            entry_id: known.get(entry_id) or self._entry(blog_id, entry_id) for entry_id in sorted(entry_ids)
+            entry_id: known.get(entry_id) or self._entry(blog_id, entry_id, skipped)
+            for entry_id in sorted(entry_ids)
         }
         pinned = None
         if blog.pinned_entry_id:
-            pinned = known.get(blog.pinned_entry_id) or self._entry(blog_id, blog.pinned_entry_id)
+            pinned = known.get(blog.pinned_entry_id) or self._entry(blog_id, blog.pinned_entry_id, skipped)
             if pinned is not None and pinned.status != EntryStatus.PUBLISHED:
                 pinned = None
         seen = [*known.values(), *(entry for entry in documents.values() if entry is not None), pinned]
         key_events = self._key_events(
-            blog_id, state, seen, gone=[i for i, e in documents.items() if e is None]
+            blog_id, state, seen, gone=[i for i, e in documents.items() if e is None], skipped=skipped
         )
         shown = [
             *newest,
@@ -288,7 +306,7 @@ class Renderer:
         self.snapshots.invalidate([key for key, purge in superseded.items() if purge])
         if superseded:
             self.content.forget_superseded(blog_id, version)
-        return RenderReport(version=version, written=written, removed=list(superseded))
+        return RenderReport(version=version, written=written, removed=list(superseded), skipped=skipped)
 
     def render_index(self) -> None:
         _, _, state = self.content.render_inputs(INDEX_ID)
@@ -318,7 +336,12 @@ class Renderer:
         self.snapshots.put(INDEX_KEY, serialize(document), immutable=False, version=version)
 
     def _key_events(
-        self, blog_id: str, state: RenderState, seen: Iterable[Entry | None], gone: Iterable[str]
+        self,
+        blog_id: str,
+        state: RenderState,
+        seen: Iterable[Entry | None],
+        gone: Iterable[str],
+        skipped: dict[str, str],
     ) -> tuple[KeyEventMark, ...]:
         """The blog's published key events. Kept in the render state and brought up to date from the
         entries this render read anyway (every entry a change in the batch names, and the newest),
@@ -327,7 +350,8 @@ class Renderer:
         just read still win over that read, whose index may not have caught up with them yet (the
         result is kept, so a lag would otherwise last until the entry changed again)."""
         if state.key_events is None:
-            kept = [key_event_mark(entry) for entry in self.content.published_key_events(blog_id)]
+            indexed = _placeable(self.content.published_key_events(blog_id), skipped)
+            kept = [key_event_mark(entry) for entry in indexed]
         else:
             kept = list(state.key_events)
         marks = {mark.id: mark for mark in kept}
@@ -341,8 +365,10 @@ class Renderer:
                 marks[entry.id] = key_event_mark(entry)
         return tuple(marks.values())  # latest_document orders them
 
-    def _entry(self, blog_id: str, entry_id: str) -> Entry | None:
+    def _entry(self, blog_id: str, entry_id: str, skipped: dict[str, str]) -> Entry | None:
+        """The entry, None when it is gone or cannot be placed (then noted in `skipped`)."""
         try:
-            return self.content.get_entry(blog_id, entry_id)
+            entry = self.content.get_entry(blog_id, entry_id)
         except NotFoundError:
             return None
+        return next(iter(_placeable([entry], skipped)), None)

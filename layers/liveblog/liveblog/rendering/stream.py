@@ -15,6 +15,8 @@ from liveblog.storage.content import ContentStore
 from liveblog.storage.snapshots import SnapshotStore
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# template.yaml's RendererSkippedEntriesAlarm watches this metric.
+UNPLACEABLE_ENTRIES_METRIC = "UnplaceableEntries"
 
 
 class RenderFailedError(Exception):
@@ -29,6 +31,17 @@ def renderer() -> Renderer:
         SnapshotStore(settings.snapshot_bucket, settings.distribution_id),
         settings.public_base_url,
     )
+
+
+def _report_skipped(blog_id: str, skipped: dict[str, str]) -> None:
+    """Entries the render had to leave out: each logged with its id, all counted for the alarm."""
+    for entry_id, reason in skipped.items():
+        logger.error(
+            "published entry left out of the snapshots",
+            extra={"blog_id": blog_id, "entry_id": entry_id, "reason": reason},
+        )
+    if skipped:
+        metrics.add_metric(name=UNPLACEABLE_ENTRIES_METRIC, unit=MetricUnit.Count, value=len(skipped))
 
 
 def render_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -58,6 +71,7 @@ def render_batch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
         index_due |= change.blog_changed
         if report:
             metrics.add_metric(name="SnapshotsWritten", unit=MetricUnit.Count, value=len(report.written))
+            _report_skipped(blog_id, report.skipped)
     if index_due:
         try:
             renderer().render_index()

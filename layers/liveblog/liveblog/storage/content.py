@@ -112,8 +112,12 @@ def _blog_item(blog: Blog) -> dict[str, Any]:
 
 
 def _entry_item(entry: Entry) -> dict[str, Any]:
+    if entry.status == EntryStatus.PUBLISHED and (entry.pub_seq is None or entry.published_at is None):
+        # Without its number a published entry has no place in the stream, its pages or the
+        # key-event timeline: liveblog.logic.publishing gives it one.
+        raise ValueError(f"entry {entry.id} is published without its publication number or time")
     plain = entry.model_dump(mode="json", exclude_none=True)
-    published = entry.status == EntryStatus.PUBLISHED and entry.pub_seq is not None
+    published = entry.status == EntryStatus.PUBLISHED
     plain.update(
         type="entry",
         GSI1PK=_entries_by_status_pk(entry.blog_id, entry.status),
