@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 ROLE ?= editor
 EVERY ?= 5
 FUZZ_EXAMPLES ?= 500
+MODEL_EXAMPLES ?= 100
+MODEL_STEPS ?= 50
 FUNCTION_MODULES := $(wildcard functions/*/app.py)
 # The SAM CLI and checkov each get a virtualenv of their own (see scripts/*-requirements.txt):
 # both pin boto3, pydantic and more to exact versions that clash with the project's and each other's.
@@ -43,7 +45,8 @@ help:
 	@echo "make build                sam build (arm64 wheels for the layer), then make check-build"
 	@echo "make check-build          check .aws-sam/build: layer contents, aarch64 binaries, each handler imports"
 	@echo "make test                 lint, check-template, then the whole test suite"
-	@echo "make fuzz                 schemathesis on every admin API operation at random, FUZZ_EXAMPLES=500 each"
+	@echo "make fuzz                 schemathesis on every admin API operation at random, FUZZ_EXAMPLES=500 each;"
+	@echo "                          then the write-path model at random, MODEL_EXAMPLES=100 runs of MODEL_STEPS=50"
 
 venv: $(STAMP)
 
@@ -124,3 +127,5 @@ test: venv lint check-template
 # phase and many more examples per operation, at random: each run explores new inputs.
 fuzz: venv
 	LIVEBLOG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:xdist -rA tests/e2e/test_fuzz_api.py
+	LIVEBLOG_MODEL_RANDOM=1 LIVEBLOG_MODEL_EXAMPLES=$(MODEL_EXAMPLES) LIVEBLOG_MODEL_STEPS=$(MODEL_STEPS) \
+		$(BIN)/python -m pytest -p no:xdist -rA --hypothesis-show-statistics tests/integration/test_write_paths_model.py
