@@ -4,7 +4,10 @@ Generates a photo-like 6000 x 4000 JPEG (gradients, shapes, soft edges, sensor-l
 90, camera EXIF with GPS), then, each run in a fresh Python process so that peak memory belongs to
 that run alone, measures
   (a) process_image() on it: every rendition, decoded, resized and encoded;
-  (b) the floor: Image.open(...).load(), a plain full-size decode of the same bytes.
+  (b) the floor: Image.open(...).load(), a plain full-size decode of the same bytes;
+  (c) refusing a scan bomb of the same byte size: a 6000 x 4000 progressive JPEG whose last scan is
+      repeated until the file is as large as the photo (decoding it would take hours, so only the
+      refusal is timed).
 Wall time is the median of 3 runs; peak memory is ru_maxrss minus the RSS after imports and a
 warm-up on a tiny image (so plugin loading is not counted), the largest of the 3 runs. The photo is
 generated in a child process too: Linux children inherit their parent's peak RSS, so the parent
@@ -27,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageFilter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.jpeg import scan_bomb
 
 SIZE = (6000, 4000)
 RUNS = 3
@@ -65,20 +71,36 @@ def photo_like_jpeg() -> bytes:
     return buffer.getvalue()
 
 
+def scan_bomb_of(byte_size: int) -> bytes:
+    """A progressive JPEG of the photo's size in pixels whose last scan repeats up to ``byte_size``."""
+    once = scan_bomb(0, SIZE)
+    extra = len(scan_bomb(1, SIZE)) - len(once)
+    return scan_bomb(max(0, (byte_size - len(once)) // extra), SIZE)
+
+
 def worker(mode: str, path: str) -> dict[str, Any]:
     """One measurement, in this (fresh) process."""
-    from liveblog.media.processing import process_image
+    from liveblog.media.processing import ImageRejected, process_image
 
     data = Path(path).read_bytes()
     tiny = io.BytesIO()
     Image.new("RGB", (16, 16)).save(tiny, "JPEG")
-    if mode == "process":
+    if mode in ("process", "refuse"):
         process_image(tiny.getvalue())
     else:
         Image.open(io.BytesIO(tiny.getvalue())).load()
     baseline_kib = resident_kib()
     started = time.perf_counter()
-    if mode == "process":
+    if mode == "refuse":
+        try:
+            process_image(data)
+        except ImageRejected as refused:
+            if refused.code != "too_complex":
+                raise
+        else:
+            raise SystemExit("the scan bomb was accepted")
+        renditions = []
+    elif mode == "process":
         processed = process_image(data)
         renditions = [
             {"format": image.format, "width": image.width, "height": image.height, "bytes": len(image.data)}
@@ -119,13 +141,18 @@ def main() -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "photo.jpg")
+        bomb_path = str(Path(folder) / "bomb.jpg")
         child("--generate", path)
         original = Path(path).read_bytes()
+        child("--generate-bomb", bomb_path, str(len(original)))
+        bomb = Path(bomb_path).read_bytes()
         processing = measure("process", path)
         decoding = measure("decode", path)
+        refusing = measure("refuse", bomb_path)
 
     renditions = processing.pop("renditions")
     decoding.pop("renditions")
+    refusing.pop("renditions")
     rendition_bytes = sum(rendition["bytes"] for rendition in renditions)
     result = {
         "source": {
@@ -142,6 +169,8 @@ def main() -> int:
         "process_image": processing,
         "decode_only": decoding,
         "time_ratio_process_to_decode": processing["seconds_median"] / decoding["seconds_median"],
+        "scan_bomb": {"bytes": len(bomb), "refuse": refusing},
+        "time_ratio_refuse_bomb_to_process": refusing["seconds_median"] / processing["seconds_median"],
         "memory_ratio_process_to_decode": processing["peak_mib"] / decoding["peak_mib"],
         "environment": {
             "python": platform.python_version(),
@@ -166,6 +195,10 @@ def main() -> int:
     print(
         f"{'ratio':>24} {result['time_ratio_process_to_decode']:>9.2f} {result['memory_ratio_process_to_decode']:>9.2f}"
     )
+    print(
+        f"\nscan bomb of {len(bomb):,} bytes refused in {refusing['seconds_median'] * 1000:.1f} ms: "
+        f"{result['time_ratio_refuse_bomb_to_process']:.4f} of processing the photo"
+    )
     print(f"\nwrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
     print(f"bench took {time.perf_counter() - started:.1f} s")
     return 0
@@ -174,6 +207,9 @@ def main() -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--worker":
         print(json.dumps(worker(sys.argv[2], sys.argv[3])))
+        sys.exit(0)
+    if len(sys.argv) == 4 and sys.argv[1] == "--generate-bomb":
+        Path(sys.argv[2]).write_bytes(scan_bomb_of(int(sys.argv[3])))
         sys.exit(0)
     if len(sys.argv) == 3 and sys.argv[1] == "--generate":
         Path(sys.argv[2]).write_bytes(photo_like_jpeg())

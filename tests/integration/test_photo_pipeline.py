@@ -11,6 +11,7 @@ import requests
 from PIL import Image
 
 from liveblog_local.functions import LambdaContext, load_handler
+from support.jpeg import progressive_jpeg, scan_bomb
 
 MEDIA_BUCKET = "mediabucket"
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -171,9 +172,10 @@ def bomb_png() -> bytes:
         (lambda: b"<html><script>alert(1)</script></html>", "not_an_image"),
         (lambda: photo_jpeg()[:5_000], "corrupt"),
         (bomb_png, "too_many_pixels"),
+        (lambda: scan_bomb(repeats=5_000), "too_complex"),
         (lambda: b"GIF89a" + bytes(100), "not_an_image"),
     ],
-    ids=["html-named-jpg", "truncated-jpeg", "decompression-bomb", "broken-gif"],
+    ids=["html-named-jpg", "truncated-jpeg", "decompression-bomb", "jpeg-scan-bomb", "broken-gif"],
 )
 def test_what_is_not_a_usable_image_is_rejected_with_a_reason(
     api: Any, media: Any, make: Any, code: str
@@ -213,6 +215,31 @@ def test_a_file_over_the_size_limit_is_rejected_unread(
     assert photo["status"] == "rejected"
     assert photo["reason"]["code"] == "too_large"
     assert str(len(data)) in photo["reason"]["message"]
+
+
+def test_the_scan_limit_comes_from_the_stack_parameter(
+    api: Any, media: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a media function whose PhotoMaxScans is 18, a progressive JPEG of 19 scans, and an
+    # ordinary progressive JPEG (10 scans)
+    from liveblog.media import ingest
+
+    blog = api.create_blog()
+    monkeypatch.setenv("LIVEBLOG_PHOTO_MAX_SCANS", "18")
+    ingest._services.cache_clear()
+    try:
+        # When both are uploaded
+        refused = send_photo(api, media, blog["id"], scan_bomb(repeats=9))
+        accepted = send_photo(api, media, blog["id"], progressive_jpeg())
+    finally:
+        ingest._services.cache_clear()
+
+    # Then the 19-scan file is rejected as too complex, its message naming the limit, and the
+    # ordinary one is ready
+    assert refused["status"] == "rejected"
+    assert refused["reason"]["code"] == "too_complex"
+    assert "more than 18 scans" in refused["reason"]["message"]
+    assert accepted["status"] == "ready"
 
 
 def test_the_same_upload_notified_twice_changes_nothing_the_second_time(api: Any, media: Any) -> None:

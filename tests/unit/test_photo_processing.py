@@ -9,7 +9,7 @@ import random
 import struct
 import zipfile
 import zlib
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from PIL import ExifTags, Image, ImageChops, ImageCms, ImageDraw, ImageOps, PngImagePlugin
@@ -19,9 +19,12 @@ from liveblog.media.processing import (
     ImageLimits,
     ImageRejected,
     ProcessedImage,
+    RejectionCode,
     RenditionImage,
     process_image,
 )
+from liveblog.models import Rejection
+from support.jpeg import progressive_jpeg, scan_bomb, split_jpeg
 
 RED = (255, 0, 0)
 GREEN = (0, 255, 0)
@@ -437,6 +440,139 @@ def test_a_header_claiming_ten_gigapixels_is_refused_even_with_a_generous_limit(
     assert Image.MAX_IMAGE_PIXELS is not None
 
 
+# --- decoding work ------------------------------------------------------------------------------
+
+
+def test_a_jpeg_of_thousands_of_repeated_scans_is_refused_as_too_complex() -> None:
+    # Given a progressive JPEG whose last scan follows itself 5,000 times: 350 kB, and at 7000 x 7000
+    # pixels the same trick takes minutes to decode, one pass over every block per scan
+    upload = scan_bomb(repeats=5_000)
+    # When it is processed
+    with pytest.raises(ImageRejected) as refused:
+        process_image(upload)
+    # Then it is refused as too complex, and the message says why and what the limit is
+    assert refused.value.code == "too_complex"
+    assert "more than 32 scans" in refused.value.message
+    assert "at most 32" in refused.value.message
+
+
+def test_scans_up_to_the_limit_are_decoded_and_one_more_is_refused() -> None:
+    # Given a progressive JPEG of 10 scans with its last scan repeated until it has 32, and one of 33
+    at_limit, over_limit = scan_bomb(repeats=22), scan_bomb(repeats=23)
+    # When both are processed with the default limits
+    processed = process_image(at_limit)
+    with pytest.raises(ImageRejected) as refused:
+        process_image(over_limit)
+    # Then the first is a photo like any other, and only the second is refused
+    assert processed.source_format == "jpeg"
+    assert (processed.width, processed.height) == (64, 48)
+    assert refused.value.code == "too_complex"
+
+
+def test_a_scan_bomb_is_refused_without_being_decoded() -> None:
+    # Given 5,000 repeated scans cut off in the middle of the last one: decoding would fail as
+    # corrupt, so refusing it as too complex proves it was never handed to the decoder
+    upload = scan_bomb(repeats=5_000)[:-40]
+    # When it is processed
+    with pytest.raises(ImageRejected) as refused:
+        process_image(upload)
+    # Then it is refused for its scans
+    assert refused.value.code == "too_complex"
+
+
+def test_the_scan_limit_is_a_setting() -> None:
+    # Given an ordinary progressive JPEG in colour: libjpeg writes it in 10 scans
+    upload = progressive_jpeg()
+    # When it is processed with a limit of 9 scans, and of 10
+    with pytest.raises(ImageRejected) as refused:
+        process_image(upload, ImageLimits(max_scans=9))
+    # Then the limit decides: refused at 9 and accepted at 10
+    assert refused.value.code == "too_complex"
+    assert "at most 9" in refused.value.message
+    assert process_image(upload, ImageLimits(max_scans=10)).source_format == "jpeg"
+
+
+def test_the_scans_of_a_second_embedded_picture_are_not_counted() -> None:
+    # Given a Multi-Picture file of two progressive pictures, 10 scans each
+    picture = Image.linear_gradient("L").convert("RGB")
+    upload = encode(picture, "MPO", save_all=True, append_images=[picture], progressive=True)
+    # When it is processed with a limit of 10 scans
+    processed = process_image(upload, ImageLimits(max_scans=10))
+    # Then it is accepted: only its first picture is decoded, so only its scans count
+    assert processed.source_format == "jpeg"
+
+
+@pytest.mark.parametrize(
+    ("pillow_format", "options", "source_format"),
+    [
+        ("JPEG", {}, "jpeg"),
+        ("JPEG", {"progressive": True}, "jpeg"),
+        ("JPEG", {"progressive": True, "optimize": True, "subsampling": 0}, "jpeg"),
+        ("PNG", {}, "png"),
+        ("PNG", {"interlace": 1}, "png"),
+        ("WEBP", {}, "webp"),
+        ("WEBP", {"lossless": True}, "webp"),
+        ("HEIF", {}, "heic"),
+    ],
+    ids=[
+        "baseline-jpeg",
+        "progressive-jpeg",
+        "optimized-jpeg",
+        "png",
+        "interlaced-png",
+        "webp",
+        "lossless-webp",
+        "heic",
+    ],
+)
+def test_ordinary_files_of_every_accepted_kind_are_within_the_work_limits(
+    pillow_format: str, options: dict[str, Any], source_format: str
+) -> None:
+    # Given a photo saved the ordinary way, progressive and interlaced included
+    upload = encode(landscape((400, 300)), pillow_format, **options)
+    # When it is processed with the default limits
+    processed = process_image(upload)
+    # Then it is accepted
+    assert processed.source_format == source_format
+    assert (processed.width, processed.height) == (400, 300)
+
+
+@pytest.mark.parametrize("mode", ["L", "CMYK"])
+def test_progressive_jpegs_with_the_most_scans_libjpeg_writes_are_accepted(mode: str) -> None:
+    # Given progressive JPEGs in grey (6 scans) and CMYK (18 scans, the most libjpeg's own
+    # progression writes for a photo)
+    upload = encode(Image.new(mode, (300, 200)), "JPEG", progressive=True)
+    assert len(split_jpeg(upload).scans) == {"L": 6, "CMYK": 18}[mode]
+    # When it is processed
+    processed = process_image(upload)
+    # Then it is accepted
+    assert processed.source_format == "jpeg"
+
+
+@pytest.mark.parametrize(
+    ("pillow_format", "options"),
+    # Lossy WebP would merge frames this alike into a few.
+    [("PNG", {}), ("WEBP", {"lossless": True}), ("HEIF", {})],
+    ids=["apng", "animated-webp", "heic-sequence"],
+)
+def test_of_an_animation_or_a_sequence_only_the_first_frame_is_decoded(
+    pillow_format: str, options: dict[str, Any]
+) -> None:
+    # Given 200 frames, the first red and the others shades of green (frames that repeat the one
+    # before are merged by the encoders), as an APNG, an animated WebP and a HEIC sequence
+    frames = [Image.new("RGB", (120, 80), RED)]
+    frames += [Image.new("RGB", (120, 80), (0, 255, shade)) for shade in range(199)]
+    upload = encode(frames[0], pillow_format, save_all=True, append_images=frames[1:], duration=40, **options)
+    assert getattr(Image.open(io.BytesIO(upload)), "n_frames", 1) == 200
+    # When it is processed
+    processed = process_image(upload)
+    # Then the photo is its first frame, still
+    for rendition in processed.renditions:
+        still = decode(rendition)
+        assert getattr(still, "n_frames", 1) == 1
+        assert close_to(colour_at(still, (5, 5))[:3], RED, tolerance=20)
+
+
 # --- formats and colour --------------------------------------------------------------------------
 
 
@@ -613,6 +749,13 @@ def test_the_same_upload_always_gives_the_same_bytes(pillow_format: str) -> None
     ]
 
 
+def test_every_refusal_can_be_recorded_on_the_photo() -> None:
+    # Given the codes processing refuses with, and the codes a photo's reason may hold
+    # When they are compared
+    # Then they are the same set: a refusal never fails to be recorded as the photo's verdict
+    assert set(get_args(RejectionCode)) == set(get_args(Rejection.model_fields["code"].annotation))
+
+
 def test_limits_that_make_no_sense_are_refused_at_construction() -> None:
     # Given limits with no widths, or a quality out of range
     # When they are built
@@ -621,3 +764,5 @@ def test_limits_that_make_no_sense_are_refused_at_construction() -> None:
         ImageLimits(widths=())
     with pytest.raises(ValueError, match="qualities"):
         ImageLimits(jpeg_quality=0)
+    with pytest.raises(ValueError, match="max_scans"):
+        ImageLimits(max_scans=0)

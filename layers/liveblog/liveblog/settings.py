@@ -70,6 +70,9 @@ class PhotoLimits(EnvironmentSettings):
     # Width x height of the source. 24-megapixel cameras are common; 60 MP still decodes in the
     # media function's memory, and a bomb that claims more is refused before decoding.
     photo_max_pixels: int = Field(default=60_000_000, ge=10_000)
+    # Scans (decoding passes) of a JPEG; a file of thousands of tiny scans takes minutes to decode at a
+    # size the pixel limit allows. Below 18, libjpeg's own progressive CMYK files would be refused.
+    photo_max_scans: int = Field(default=32, ge=18)
 
 
 class AdminApiSettings(TableSettings, PhotoLimits):

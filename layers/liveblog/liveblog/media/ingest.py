@@ -61,7 +61,12 @@ def ingest_upload(store: ContentStore, media: MediaStore, key: str, limits: Phot
         return IngestResult("ignored", photo)
     try:
         processed = process_image(
-            upload.data, ImageLimits(max_bytes=limits.photo_max_bytes, max_pixels=limits.photo_max_pixels)
+            upload.data,
+            ImageLimits(
+                max_bytes=limits.photo_max_bytes,
+                max_pixels=limits.photo_max_pixels,
+                max_scans=limits.photo_max_scans,
+            ),
         )
     except ImageRejected as exc:
         return _decide(store, _rejected(photo, exc.code, exc.message, upload.size))

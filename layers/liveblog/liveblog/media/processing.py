@@ -10,6 +10,14 @@ Design choices:
   so the header's width x height is checked against ``ImageLimits.max_pixels`` before ``load()``.
   Pillow's own decompression-bomb warning is also turned into an error for the duration of a call:
   neither guard can be switched off by a global setting elsewhere, and none is changed here.
+- Work is bounded before anything is decoded, not only size. libjpeg decodes a progressive JPEG in
+  scans and visits every block in each, so a small file of many tiny scans takes minutes at a size
+  the pixel limit allows (about 150 ms per scan at 60 megapixels). The scans are counted first
+  (``inspection.count_jpeg_scans``, linear in the bytes) and more than ``ImageLimits.max_scans`` is
+  refused as ``too_complex``. The other formats need no such count: PNG interlacing is a fixed seven
+  passes, WebP is one pass, and of an animation (APNG, animated WebP), a HEIC sequence or a
+  Multi-Picture JPEG only the first frame is decoded; the other frames are container structure that
+  the readers parse in time linear in the bytes, which ``max_bytes`` bounds.
 - Large JPEGs are decoded at reduced scale. libjpeg decodes at 1/2, 1/4 or 1/8 of the size almost
   for free (``Image.draft``), so a 24-megapixel photo whose widest rendition is 2048 px is decoded
   at 3000 x 2000 and never exists in memory at full size (see bench/photo_processing.py). The draft
@@ -46,12 +54,14 @@ from typing import Literal
 import pillow_heif
 from PIL import ExifTags, Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
+from liveblog.media.inspection import count_jpeg_scans
+
 pillow_heif.register_heif_opener()
 
 SourceFormat = Literal["jpeg", "png", "webp", "heic"]
 RenditionFormat = Literal["jpeg", "webp"]
 RejectionCode = Literal[
-    "too_large", "not_an_image", "unsupported_format", "too_many_pixels", "corrupt", "empty"
+    "too_large", "not_an_image", "unsupported_format", "too_many_pixels", "too_complex", "corrupt", "empty"
 ]
 
 SUPPORTED_FORMATS: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP", "HEIF"})
@@ -101,13 +111,17 @@ class ImageLimits:
 
     max_bytes: int = 30 * 1024 * 1024
     max_pixels: int = 60_000_000  # width x height of the source; above it: a decompression bomb
+    # Scans of a JPEG, each a pass over the whole image. libjpeg's own progression writes 6 (grey)
+    # to 18 (CMYK); at 60 megapixels each extra scan can cost 150 ms, so 32 is at most about twice
+    # the decoding time of an ordinary progressive photo of the same size.
+    max_scans: int = 32
     widths: tuple[int, ...] = (320, 640, 1280, 2048)
     jpeg_quality: int = 82
     webp_quality: int = 80
 
     def __post_init__(self) -> None:
-        if self.max_bytes < 1 or self.max_pixels < 1:
-            raise ValueError("max_bytes and max_pixels must be positive")
+        if self.max_bytes < 1 or self.max_pixels < 1 or self.max_scans < 1:
+            raise ValueError("max_bytes, max_pixels and max_scans must be positive")
         if not self.widths or min(self.widths) < 1:
             raise ValueError("widths must hold at least one positive width")
         if not (1 <= self.jpeg_quality <= 100 and 1 <= self.webp_quality <= 100):
@@ -220,6 +234,7 @@ def _decode_upright(data: bytes, limits: ImageLimits) -> tuple[Image.Image, Sour
                 f"photos may have at most {limits.max_pixels}",
             )
         if source_format == "jpeg":
+            _refuse_too_many_scans(data, limits.max_scans)
             _draft(image, max(limits.widths))
         try:
             image.load()
@@ -233,6 +248,18 @@ def _decode_upright(data: bytes, limits: ImageLimits) -> tuple[Image.Image, Sour
     del image  # once turned, the decoded file is a second full-size copy: let it go now
     size = (stored_height, stored_width) if turned else (stored_width, stored_height)
     return _to_working_mode(upright), source_format, size
+
+
+def _refuse_too_many_scans(data: bytes, max_scans: int) -> None:
+    """Refuse a JPEG whose scans would cost more decoding work than any photo needs; counting stops
+    one past the limit, so refusing a file of a million scans costs no more than refusing 33."""
+    if count_jpeg_scans(data, stop_after=max_scans + 1) > max_scans:
+        raise ImageRejected(
+            "too_complex",
+            f"the JPEG has more than {max_scans} scans (decoding passes over the whole picture); "
+            f"photos may have at most {max_scans}. Saved again from an image editor, it will have "
+            "the usual few.",
+        )
 
 
 @contextmanager

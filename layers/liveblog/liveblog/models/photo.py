@@ -42,7 +42,15 @@ class Rendition(Model):
 
 
 class Rejection(Model):
-    code: Literal["too_large", "not_an_image", "unsupported_format", "too_many_pixels", "corrupt", "empty"]
+    code: Literal[
+        "too_large",
+        "not_an_image",
+        "unsupported_format",
+        "too_many_pixels",
+        "too_complex",
+        "corrupt",
+        "empty",
+    ]
     message: str
 
 

@@ -1,0 +1,1 @@
+"""Typed helpers shared by tests and benchmarks (fixtures stay in conftest.py)."""
