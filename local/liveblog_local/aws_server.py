@@ -19,6 +19,7 @@ import threading
 
 from liveblog_local.moto_fast import serialize_items_fast
 from liveblog_local.moto_locks import serialize_dynamodb
+from liveblog_local.moto_streams import trim_consumed_stream_records
 from liveblog_local.upload_guard import UploadPolicyGuard
 
 
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request, as in-process
     serialize_dynamodb()  # real DynamoDB is atomic per item; moto is not without this
     serialize_items_fast()
+    trim_consumed_stream_records()  # moto would keep every record with both images until exit
     serve(args.host, args.port)
     _exit_with_parent()
 
