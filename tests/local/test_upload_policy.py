@@ -29,9 +29,12 @@ JPEG = b"\xff\xd8\xff\xe0 a photo's bytes"
 
 @pytest.fixture(scope="module")
 def aws(free_port: Callable[[], int]) -> Iterator[str]:
-    # The server inherits the test credentials (tests/conftest.py): the local stack's own key.
+    # The server knows the key in its environment, as the stack's own key (stack.configure_aws_environment).
     service = MotoService(port=free_port())
-    service.start()
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("AWS_ACCESS_KEY_ID", "testing")
+        environment.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        service.start()
     s3(service.url).create_bucket(Bucket=BUCKET)
     yield service.url
     service.stop()
