@@ -15,9 +15,12 @@ import logging
 import os
 import signal
 import sys
+import threading
 
 from liveblog_local.moto_fast import serialize_items_fast
 from liveblog_local.moto_locks import serialize_dynamodb
+from liveblog_local.moto_streams import trim_consumed_stream_records
+from liveblog_local.upload_guard import UploadPolicyGuard
 
 
 def _exit_with_parent() -> None:
@@ -26,6 +29,27 @@ def _exit_with_parent() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stdin.buffer.read()  # returns at end of file: the parent is gone
     os._exit(0)
+
+
+def local_credentials() -> dict[str, str]:
+    """The access key the stack signs with (its environment, see stack.configure_aws_environment):
+    the only one whose signatures this S3 can check, as S3 knows only its own account's keys."""
+    access_key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    return {access_key: secret} if access_key and secret else {}
+
+
+def serve(host: str, port: int) -> None:
+    """moto's application behind S3's upload policy check, on a threaded server in the background."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    app = UploadPolicyGuard(DomainDispatcherApplication(create_backend_app), local_credentials())
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, name="aws", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -38,10 +62,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request, as in-process
     serialize_dynamodb()  # real DynamoDB is atomic per item; moto is not without this
     serialize_items_fast()
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address=args.host, port=args.port, verbose=False)
-    server.start()
+    trim_consumed_stream_records()  # moto would keep every record with both images until exit
+    serve(args.host, args.port)
     _exit_with_parent()
 
 

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import boto3
 from botocore.exceptions import ClientError
@@ -83,6 +83,30 @@ class CdnResponse:
     status: int
     headers: list[Header]
     body: bytes = b""
+
+
+# A "%" not followed by two hex digits, and characters no object key is written with.
+_BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _decoded_path(raw: str) -> str | None:
+    """The path as an object key would spell it; None if it cannot name one: a broken escape, bytes
+    that are not UTF-8, or a control character (%00 among them), which S3 refuses as InvalidURI."""
+    if _BROKEN_ESCAPE.search(raw):
+        return None
+    try:
+        decoded = unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if _CONTROL.search(decoded) else decoded
+
+
+def _bad_request() -> CdnResponse:
+    body = json.dumps(
+        {"message": "Bad Request: the path is not a percent-encoded UTF-8 object key"}, separators=(",", ":")
+    ).encode()
+    return CdnResponse(400, [("Content-Type", "application/json")], body)
 
 
 def _not_found() -> CdnResponse:
@@ -187,7 +211,10 @@ class SnapshotCdn:
             # The distribution allows GET, HEAD and OPTIONS only.
             body = json.dumps({"message": "Method Not Allowed"}, separators=(",", ":")).encode()
             return CdnResponse(403, [("Content-Type", "application/json")], body)
-        path = _remove_dot_segments(unquote(urlsplit(target).path))
+        decoded = _decoded_path(urlsplit(target).path)
+        if decoded is None:
+            return _bad_request()
+        path = _remove_dot_segments(decoded)
         if path == "/":
             return self.root(method, headers)
         key = path.lstrip("/")

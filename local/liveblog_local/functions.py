@@ -60,7 +60,7 @@ class LambdaContext:
 
     function_name: str
     memory_limit_in_mb: int = 512
-    timeout_seconds: int = 10
+    timeout_seconds: float = 10
     function_version: str = "$LATEST"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     region: str = LOCAL_REGION
@@ -86,8 +86,40 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+class FunctionTimeoutError(Exception):
+    """The invocation ran past the function's Timeout; Lambda stops it and reports it failed."""
+
+
+def invoke_with_timeout(handler: Handler, event: Any, context: LambdaContext, timeout_seconds: float) -> Any:
+    """The handler's result, or FunctionTimeoutError once `timeout_seconds` have passed, as Lambda
+    answers an asynchronous invocation that runs too long.
+
+    Lambda then freezes the sandbox; a Python thread cannot be stopped from outside, so a handler
+    that overruns is left to finish on its own, and whatever it writes afterwards still lands.
+    """
+    outcome: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome["result"] = handler(event, context)
+        except BaseException as exc:  # the caller re-raises it, as Lambda reports any error
+            outcome["error"] = exc
+        finally:
+            finished.set()
+
+    threading.Thread(
+        target=run, name=f"{context.function_name}-{context.aws_request_id}", daemon=True
+    ).start()
+    if not finished.wait(timeout_seconds):
+        raise FunctionTimeoutError(f"Task timed out after {timeout_seconds:.2f} seconds")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
 def lambda_context(
-    function_name: str, memory_limit_in_mb: int = 512, timeout_seconds: int = 10
+    function_name: str, memory_limit_in_mb: int = 512, timeout_seconds: float = 10
 ) -> LambdaContext:
     """A fresh context per invocation: each gets its own request id and deadline."""
     return LambdaContext(

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from liveblog_local import LOCAL_ACCOUNT_ID
 from liveblog_local.functions import Handler, lambda_context
+from liveblog_local.http_framing import BodyTooLarge, FramingError, read_body, request_framing
 from liveblog_local.template import CorsConfiguration, HttpApiConfig, HttpRoute
 from liveblog_local.tokens import InvalidTokenError, authorizer_claims, authorizer_scopes, verify
 
@@ -257,9 +258,28 @@ def _bearer_token(headers: Iterable[Header]) -> str | None:
     return token or None
 
 
+@dataclass(frozen=True)
+class AdmittedRequest:
+    """A request the gateway routed and authorized; its body is still unread."""
+
+    method: str
+    target: str
+    headers: list[Header]
+    source_ip: str
+    domain_name: str
+    route: HttpRoute
+    path_parameters: dict[str, str]
+    claims: dict[str, Any] | None
+    request_id: str
+
+
 @dataclass
 class HttpApiGateway:
-    """Routes, authorizes and invokes: everything between the socket and the handler."""
+    """Routes, authorizes and invokes: everything between the socket and the handler.
+
+    `admit` decides from the request line and headers alone, so a request without a route or a
+    valid token is refused before a byte of its body is read; `invoke` runs the handler.
+    """
 
     handler: Handler
     config: HttpApiConfig
@@ -275,44 +295,64 @@ class HttpApiGateway:
     def handle(
         self, method: str, target: str, headers: list[Header], body: bytes, source_ip: str, domain_name: str
     ) -> GatewayResponse:
-        origin = next((value for name, value in headers if name.lower() == "origin"), None)
+        admitted = self.admit(method, target, headers, source_ip, domain_name)
+        return admitted if isinstance(admitted, GatewayResponse) else self.invoke(admitted, body)
+
+    def admit(
+        self, method: str, target: str, headers: list[Header], source_ip: str, domain_name: str
+    ) -> AdmittedRequest | GatewayResponse:
+        origin = _origin(headers)
         cors = self.config.cors
         if method == "OPTIONS" and cors is not None:
             return preflight_response(cors, origin)
-        return with_cors(self._route(method, target, headers, body, source_ip, domain_name), cors, origin)
-
-    def _route(
-        self, method: str, target: str, headers: list[Header], body: bytes, source_ip: str, domain_name: str
-    ) -> GatewayResponse:
         request_id = base64.b64encode(secrets.token_bytes(12)).decode().rstrip("=") + "="
         matched = match_route(self.config.routes, method, urlsplit(target).path)
         if matched is None:
-            return _message(404, "Not Found", [("apigw-requestid", request_id)])
+            return with_cors(_message(404, "Not Found", [("apigw-requestid", request_id)]), cors, origin)
         route, path_parameters = matched
         claims: dict[str, Any] | None = None
         if route.authorized:
-            token = _bearer_token(headers)
-            if token is None:
-                return _message(401, "Unauthorized", [("apigw-requestid", request_id)])
-            try:
-                claims = self.verifier(token)
-            except InvalidTokenError as exc:
-                reason = str(exc).replace('"', "'")
-                challenge = f'Bearer scope="" error="invalid_token" error_description="{reason}"'
-                return _message(
-                    401, "Unauthorized", [("www-authenticate", challenge), ("apigw-requestid", request_id)]
-                )
+            claims_or_refusal = self._authorize(headers, request_id)
+            if isinstance(claims_or_refusal, GatewayResponse):
+                return with_cors(claims_or_refusal, cors, origin)
+            claims = claims_or_refusal
+        return AdmittedRequest(
+            method, target, headers, source_ip, domain_name, route, path_parameters, claims, request_id
+        )
+
+    def _authorize(self, headers: list[Header], request_id: str) -> dict[str, Any] | GatewayResponse:
+        token = _bearer_token(headers)
+        if token is None:
+            return _message(401, "Unauthorized", [("apigw-requestid", request_id)])
+        try:
+            return self.verifier(token)
+        except InvalidTokenError as exc:
+            reason = str(exc).replace('"', "'")
+            challenge = f'Bearer scope="" error="invalid_token" error_description="{reason}"'
+            return _message(
+                401, "Unauthorized", [("www-authenticate", challenge), ("apigw-requestid", request_id)]
+            )
+
+    def refuse(self, request: AdmittedRequest, status: int, message: str) -> GatewayResponse:
+        """The gateway's own answer to an admitted request whose body it will not pass on."""
+        response = _message(status, message, [("apigw-requestid", request.request_id)])
+        return with_cors(response, self.config.cors, _origin(request.headers))
+
+    def invoke(self, request: AdmittedRequest, body: bytes) -> GatewayResponse:
+        return with_cors(self._invoke(request, body), self.config.cors, _origin(request.headers))
+
+    def _invoke(self, request: AdmittedRequest, body: bytes) -> GatewayResponse:
         event = build_event(
-            method=method,
-            target=target,
-            headers=headers,
+            method=request.method,
+            target=request.target,
+            headers=request.headers,
             body=body,
-            source_ip=source_ip,
-            route=route,
-            path_parameters=path_parameters,
-            claims=claims,
-            domain_name=domain_name,
-            request_id=request_id,
+            source_ip=request.source_ip,
+            route=request.route,
+            path_parameters=request.path_parameters,
+            claims=request.claims,
+            domain_name=request.domain_name,
+            request_id=request.request_id,
         )
         context = lambda_context(self.function_name, self.memory_limit_in_mb, self.timeout_seconds)
         try:
@@ -320,11 +360,15 @@ class HttpApiGateway:
                 result = self.handler(event, context)
             response = response_from_result(result)
         except Exception:
-            log.exception("%s failed on %s %s", self.function_name, method, target)
-            return _message(500, "Internal Server Error", [("apigw-requestid", request_id)])
+            log.exception("%s failed on %s %s", self.function_name, request.method, request.target)
+            return _message(500, "Internal Server Error", [("apigw-requestid", request.request_id)])
         return GatewayResponse(
-            response.status, [*response.headers, ("apigw-requestid", request_id)], response.body
+            response.status, [*response.headers, ("apigw-requestid", request.request_id)], response.body
         )
+
+
+def _origin(headers: Iterable[Header]) -> str | None:
+    return next((value for name, value in headers if name.lower() == "origin"), None)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -335,43 +379,41 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
-    def _read_body(self) -> bytes | GatewayResponse:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                length = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if length == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                size += length
-                if size > MAX_BODY_BYTES:
-                    self.close_connection = True
-                    return _message(413, "Request Entity Too Large")
-                chunks.append(self.rfile.read(length))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            # The body stays unread, so this connection cannot carry another request.
+    def _respond(self) -> GatewayResponse:
+        """Framing, then route and token, then the body: what API Gateway checks, in its order."""
+        try:
+            framing = request_framing(self.headers)
+        except FramingError as exc:
+            return self._bad_request(exc)
+        gateway = self.server.gateway
+        admitted = gateway.admit(
+            self.command,
+            self.path,
+            list(self.headers.items()),
+            self.client_address[0],
+            self.headers.get("Host", self.server.host_and_port),
+        )
+        if isinstance(admitted, GatewayResponse):
+            # Its body stays unread, so this connection cannot carry another request.
+            self.close_connection = self.close_connection or framing.has_body
+            return admitted
+        try:
+            body = read_body(self.rfile, framing, MAX_BODY_BYTES)
+        except BodyTooLarge:
             self.close_connection = True
-            return _message(413, "Request Entity Too Large")
-        return self.rfile.read(length) if length else b""
+            return gateway.refuse(admitted, 413, "Request Entity Too Large")
+        except FramingError as exc:
+            return self._bad_request(exc)
+        return gateway.invoke(admitted, body)
+
+    def _bad_request(self, error: FramingError) -> GatewayResponse:
+        log.info("%s %s refused: %s", self.command, self.path, error)
+        self.close_connection = True
+        return _message(400, "Bad Request")
 
     def _serve(self) -> None:
         started = time.perf_counter()
-        body = self._read_body()
-        if isinstance(body, GatewayResponse):
-            response = body
-        else:
-            response = self.server.gateway.handle(
-                self.command,
-                self.path,
-                list(self.headers.items()),
-                body,
-                self.client_address[0],
-                self.headers.get("Host", self.server.host_and_port),
-            )
+        response = self._respond()
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)

@@ -7,7 +7,8 @@ object, or new version of an object (another ETag or time under the same key: a 
 POST), into the event S3 would have sent (events/photo-uploaded.json), then invokes the
 handler with it.
 
-Delivery follows the rule target's RetryPolicy from the template: a handler that raises is
+Delivery follows the rule target's RetryPolicy from the template: a handler that raises, or runs
+past the function's Timeout (a Lambda timeout, see functions.invoke_with_timeout), is
 invoked again after a backoff (0.2 s doubling, at most 5 s; EventBridge waits longer) until
 MaximumRetryAttempts retries or MaximumEventAgeInSeconds have passed, and the event is then
 given up: one JSON line in .local/<function>-dead-letters.jsonl, the message the rule's
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from liveblog_local import LOCAL_ACCOUNT_ID, LOCAL_REGION, STATE_DIR
-from liveblog_local.functions import Handler, lambda_context
+from liveblog_local.functions import Handler, invoke_with_timeout, lambda_context
 from liveblog_local.template import LOCAL_STACK_NAME, S3ObjectCreatedRule
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class ObjectCreatedWatcher:
         function_name: str,
         rule: S3ObjectCreatedRule,
         memory_limit_in_mb: int = 512,
-        timeout_seconds: int = 10,
+        timeout_seconds: float = 10,
         dead_letter_path: Path | None = None,
         poll_interval: float = POLL_INTERVAL_SECONDS,
         retry_delay: float = 0.2,
@@ -289,7 +290,7 @@ class ObjectCreatedWatcher:
         key = event["detail"]["object"]["key"]
         started = time.perf_counter()
         try:
-            result = self.handler(copy, context)
+            result = invoke_with_timeout(self.handler, copy, context, self.timeout_seconds)
         except Exception as exc:
             elapsed_ms = (time.perf_counter() - started) * 1000
             log.warning(
@@ -303,13 +304,6 @@ class ObjectCreatedWatcher:
             )
             return exc
         elapsed = time.perf_counter() - started
-        if elapsed > self.timeout_seconds:
-            log.warning(
-                "%s took %.1f s; Lambda would have stopped it at %d s",
-                self.function_name,
-                elapsed,
-                self.timeout_seconds,
-            )
         outcome = result.get("outcome", "ok") if isinstance(result, dict) else "ok"
         log.info("s3 %s -> %s %s %.0fms", key, self.function_name, outcome, elapsed * 1000)
         return None

@@ -1,6 +1,7 @@
 """The local CDN in front of the snapshot and media buckets: what a reader's browser sees through CloudFront."""
 
 import gzip
+import http.client
 import json
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import boto3
 import pytest
 import requests
 
+from liveblog_local import WEB_DIR
 from liveblog_local.cdn import CdnServer, SnapshotCdn
 from liveblog_local.template import CacheBehavior, LocalTemplate, create_buckets, function_environment
 
@@ -218,3 +220,32 @@ def test_the_published_reader_page_is_served_from_the_bucket_as_cloudfront_would
     assert dict(root.headers)["Content-Type"] == "text/html; charset=utf-8"
     assert dict(root.headers)["Cache-Control"] == "public, max-age=60, stale-while-revalidate=300"
     assert dict(cdn.handle("GET", "/style.css", {}).headers)["Content-Type"] == "text/css; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "path", ["/%00", "/v1/blogs/%00/latest.json", "/%ZZ.json", "/v1/%C3%28.json", "/index.html%0A", "/%"]
+)
+def test_a_path_that_cannot_name_an_object_is_a_bad_request(bucket: str, path: str) -> None:
+    # Given the CDN as `make dev` serves it: snapshots, and the reader page from web/
+    server = CdnServer(SnapshotCdn(bucket, site=WEB_DIR), port=0)
+    server.start()
+    try:
+        # When a path has a NUL, a broken escape or bytes that are not UTF-8 (sent as they are)
+        connection = http.client.HTTPConnection(server.url.removeprefix("http://"), timeout=5)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+    finally:
+        server.stop()
+
+    # Then it is refused as a bad request that says why, never a 502
+    assert response.status == 400
+    assert json.loads(body) == {"message": "Bad Request: the path is not a percent-encoded UTF-8 object key"}
+
+
+def test_an_encoded_utf8_path_is_looked_up(bucket: str) -> None:
+    cdn = SnapshotCdn(bucket, site=WEB_DIR)
+
+    assert cdn.handle("GET", "/v1/blogs/caf%C3%A9/latest.json", {}).status == 404
+    assert cdn.handle("GET", "/v1/tiny%2Ejson", {}).status == 200

@@ -57,13 +57,13 @@ def rule() -> S3ObjectCreatedRule:
 def watch(tables: dict[str, str], rule: S3ObjectCreatedRule, tmp_path: Path) -> Iterator[Any]:
     watchers: list[ObjectCreatedWatcher] = []
 
-    def make(handler: Any, **changes: Any) -> ObjectCreatedWatcher:
+    def make(handler: Any, timeout_seconds: float = 60, **changes: Any) -> ObjectCreatedWatcher:
         watcher = ObjectCreatedWatcher(
             handler=handler,
             function_name="MediaFunction",
             rule=dataclasses.replace(rule, **changes),
             memory_limit_in_mb=1769,
-            timeout_seconds=60,
+            timeout_seconds=timeout_seconds,
             dead_letter_path=tmp_path / "media-dead-letters.jsonl",
             retry_delay=0.001,
         )
@@ -253,6 +253,63 @@ def test_a_handler_that_always_fails_is_dead_lettered_after_the_retries(watch: A
     assert attributes["TARGET_ARN"] == "arn:aws:lambda:us-east-1:123456789012:function:MediaFunction"
     assert attributes["RULE_ARN"].endswith(":rule/liveblog-local-MediaFunctionUploaded")
     assert "RuntimeError: moto was restarting" in message["stackTrace"][-1]
+
+
+class SlowMedia(FakeMedia):
+    """A media function that overruns its timeout on its first `slow` invocations."""
+
+    def __init__(self, slow: int, seconds: float) -> None:
+        super().__init__()
+        self.slow = slow
+        self.seconds = seconds
+        self.finished: list[str] = []
+
+    def __call__(self, event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+        with self.lock:
+            overrun = self.slow > 0
+            self.slow -= 1
+        result = super().__call__(event, context)
+        if overrun:
+            threading.Event().wait(self.seconds)
+        with self.lock:
+            self.finished.append(context.aws_request_id)
+        return result
+
+
+def test_a_run_past_the_function_timeout_is_a_failure_and_retried(watch: Any) -> None:
+    # Given a media function with a 0.2 s timeout whose first run takes 1 s
+    media = SlowMedia(slow=1, seconds=1.0)
+    watcher = watch(media, timeout_seconds=0.2)
+    key = upload_key()
+
+    # When a photo is uploaded
+    upload(key)
+    deliver(watcher)
+
+    # Then the overrun counted as a failed attempt and the event was delivered again, which worked
+    assert media.keys() == [key, key]
+    assert media.finished == [media.contexts[1].aws_request_id]
+    assert media.contexts[0].timeout_seconds == 0.2
+    assert not watcher.dead_letter_path.exists()
+
+
+def test_a_function_that_always_times_out_is_dead_lettered_as_a_timeout(watch: Any) -> None:
+    # Given a media function that always runs past its 0.1 s timeout
+    media = SlowMedia(slow=1_000, seconds=0.5)
+    watcher = watch(media, timeout_seconds=0.1)
+    key = upload_key()
+
+    # When a photo is uploaded
+    upload(key)
+    deliver(watcher)
+
+    # Then every attempt timed out and the event was given up after the retries
+    assert media.keys() == [key] * 5
+    message = json.loads(watcher.dead_letter_path.read_text())
+    assert message["messageAttributes"]["ERROR_MESSAGE"] == (
+        "FunctionTimeoutError: Task timed out after 0.10 seconds"
+    )
+    assert message["messageAttributes"]["EXHAUSTED_RETRY_CONDITION"] == "MaximumRetryAttempts"
 
 
 def test_an_event_older_than_the_age_limit_is_not_retried(watch: Any) -> None:
