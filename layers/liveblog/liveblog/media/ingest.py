@@ -75,7 +75,7 @@ def ingest_upload(store: ContentStore, media: MediaStore, key: str, limits: Phot
         )
     except ImageRejected as exc:
         return _decide(store, _rejected(photo, exc.code, exc.message, upload.size), head.etag)
-    media.keep_original(upload, key, original_key(blog_id, photo_id))
+    media.keep_original(upload, original_key(blog_id, photo_id))
     renditions = []
     for image in processed.renditions:
         rendition = Rendition(

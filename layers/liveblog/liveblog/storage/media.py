@@ -125,14 +125,10 @@ class MediaStore:
             raise
         return Upload(data=body, size=len(body), etag=head.etag)
 
-    def keep_original(self, upload: Upload, upload_key: str, key: str) -> None:
-        """Copy the accepted upload out of uploads/, which the lifecycle rule empties."""
-        self._client.copy_object(
-            Bucket=self.bucket,
-            Key=key,
-            CopySource={"Bucket": self.bucket, "Key": upload_key},
-            CopySourceIfMatch=upload.etag,
-        )
+    def keep_original(self, upload: Upload, key: str) -> None:
+        """Keep the accepted upload out of uploads/, which the lifecycle rule empties. Its bytes as
+        read, not a copy of the upload's key: a later POST may have replaced what is there."""
+        self._client.put_object(Bucket=self.bucket, Key=key, Body=upload.data)
 
     def put_rendition(self, key: str, data: bytes, content_type: str) -> None:
         self._client.put_object(
