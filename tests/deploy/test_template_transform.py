@@ -387,3 +387,25 @@ def test_only_the_renderer_can_write_the_snapshots_readers_see(cfn: Json) -> Non
     # Then it is the renderer's alone: the admin API (which signs editors' uploads) cannot
     assert writers == {_role_of(cfn, "RendererFunction")}
     assert _role_of(cfn, "AdminApiFunction") not in writers
+
+
+def test_the_admin_api_may_take_down_a_photo_and_purge_only_the_cdn_it_serves(cfn: Json) -> None:
+    # Given the admin function's role, the media bucket it is told to use and the distribution
+    media_bucket = _env_target(cfn, "AdminApiFunction", "LIVEBLOG_MEDIA_BUCKET")
+    distribution = _env_target(cfn, "AdminApiFunction", "LIVEBLOG_DISTRIBUTION_ID")
+    statements = _allow_statements(_of_type(cfn, "AWS::IAM::Role")[_role_of(cfn, "AdminApiFunction")])
+
+    # Then it may invalidate that distribution, the one the renderer purges, and no other
+    assert distribution == _env_target(cfn, "RendererFunction", "LIVEBLOG_DISTRIBUTION_ID")
+    invalidating = [s for s in statements if "cloudfront:CreateInvalidation" in _as_list(s["Action"])]
+    assert invalidating
+    assert all(_referenced(s["Resource"]) == {distribution} for s in invalidating)
+    assert all("*" not in _as_list(s["Resource"]) for s in invalidating)
+    # And it may delete media objects only under the photo prefixes, and list only renditions
+    [deleting] = [s for s in statements if "s3:DeleteObject" in _as_list(s["Action"])]
+    assert _as_list(deleting["Action"]) == ["s3:DeleteObject"]
+    assert _referenced(deleting["Resource"]) == {media_bucket}
+    paths = sorted(resource["Fn::Sub"] for resource in deleting["Resource"])
+    assert paths == [f"${{{media_bucket}.Arn}}/{prefix}/*" for prefix in ("media", "originals", "uploads")]
+    [listing] = [s for s in statements if "s3:ListBucket" in _as_list(s["Action"])]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": "media/*"}}

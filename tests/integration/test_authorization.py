@@ -208,6 +208,9 @@ ROWS: dict[str, Row] = {
     "PATCH /blogs/{blog_id}/photos/{photo_id}": Row(
         versioned("PATCH", "/blogs/{blog_id}/photos/{own_photo}", {"caption": "Ballots, sealed"}), 200, 200
     ),
+    "DELETE /blogs/{blog_id}/photos/{photo_id}": Row(
+        versioned("DELETE", "/blogs/{blog_id}/photos/{own_photo}"), 204, 403, consumes="own_photo"
+    ),
 }
 
 # Tokens HTTP API's JWT authorizer must refuse, and what its WWW-Authenticate challenge names.

@@ -435,3 +435,172 @@ def test_a_caption_edit_of_a_photo_no_published_entry_shows_renders_nothing(
     render()
     after = render.json(f"v1/blogs/{blog['slug']}/latest.json") if render.keys() else None
     assert (before or {}).get("version") == (after or {}).get("version")
+
+
+# What an upload form may still do once it was signed
+
+
+def ask_for_upload(api: Any, blog_id: str, role: str = "editor", user: str = "editor-1") -> dict[str, Any]:
+    body = {
+        "filename": "quay.jpg",
+        "content_type": "image/jpeg",
+        "byte_size": 50_000,
+        "caption": "Quay Street.",
+    }
+    asked = api.request("POST", f"/blogs/{blog_id}/photos", body, role=role, user=user)
+    assert asked.status == 201, asked.body
+    return asked.body
+
+
+def test_a_contributors_file_sent_after_an_editor_published_the_entry_never_reaches_readers(
+    api: Any, media: Any, render: Any
+) -> None:
+    # Given a contributor's draft showing their photo, not yet uploaded, which an editor publishes
+    blog = api.go_live(api.create_blog())
+    asked = ask_for_upload(api, blog["id"], role="contributor", user="stringer-7")
+    photo_id = asked["photo"]["id"]
+    draft = api.post_entry(
+        blog["id"],
+        role="contributor",
+        user="stringer-7",
+        status="draft",
+        blocks=[{"type": "paragraph", "html": "Roofs off."}, {"type": "photo", "photo_id": photo_id}],
+    )
+    published = api.request(
+        "PATCH",
+        f"/blogs/{blog['id']}/entries/{draft['id']}",
+        {"status": "published"},
+        headers={"If-Match": '"1"'},
+    )
+    assert published.status == 200, published.body
+    render()
+
+    # When the contributor then sends a file with the form they still hold
+    assert upload_file(asked["upload"], photo_jpeg(800, 600)).status_code in (200, 201, 204)
+    result = media.notify(asked["upload"]["fields"]["key"])
+    while render.pending():
+        pass
+
+    # Then the media function refuses it: the photo stays pending, nothing is written for it,
+    # and readers see the entry as the editor published it, without a picture
+    assert result["outcome"] == "refused"
+    photo = api.request("GET", f"/blogs/{blog['id']}/photos/{photo_id}").body
+    assert photo["status"] == "pending"
+    assert photo["locked_at"] is not None
+    assert media.keys(f"media/{photo_id}/") == []
+    assert media.keys(f"originals/{blog['id']}/{photo_id}") == []
+    latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    [entry] = latest["entries"]
+    assert entry["id"] == draft["id"]
+    assert photo_blocks(entry) == []
+    assert entry["updated_at"] is None
+
+
+def test_a_contributors_file_sent_before_review_becomes_ready_as_before(api: Any, media: Any) -> None:
+    # Given a contributor's photo that only a draft shows
+    blog = api.go_live(api.create_blog())
+    asked = ask_for_upload(api, blog["id"], role="contributor", user="stringer-7")
+    api.post_entry(
+        blog["id"],
+        role="contributor",
+        user="stringer-7",
+        status="draft",
+        blocks=[{"type": "photo", "photo_id": asked["photo"]["id"]}],
+    )
+
+    # When the file arrives
+    upload_file(asked["upload"], photo_jpeg(800, 600))
+    result = media.notify(asked["upload"]["fields"]["key"])
+
+    # Then it is processed: an editor reviews a ready photo before publishing
+    assert result["outcome"] == "ready"
+
+
+def test_a_second_file_sent_while_the_first_is_processed_never_reaches_readers(
+    api: Any, media: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an upload being processed, and a second file sent to the same form meanwhile (and
+    # delivered at once)
+    from liveblog.media import ingest
+
+    blog = api.go_live(api.create_blog())
+    asked = ask_for_upload(api, blog["id"])
+    key = asked["upload"]["fields"]["key"]
+    photo_id = asked["photo"]["id"]
+    real_process = ingest.process_image
+    second: list[dict[str, Any]] = []
+
+    def process_while_a_second_file_lands(data: bytes, limits: Any) -> Any:
+        if not second:
+            second.append({})
+            assert upload_file(asked["upload"], photo_jpeg(300, 900)).status_code in (200, 201, 204)
+            second[0] = media.notify(key)
+        return real_process(data, limits)
+
+    monkeypatch.setattr(ingest, "process_image", process_while_a_second_file_lands)
+    sent = photo_jpeg(900, 300)
+    upload_file(asked["upload"], sent)
+
+    # When the first delivery runs
+    first = media.notify(key)
+
+    # Then the second file was refused, and the photo, its original and its renditions are the first's
+    assert second[0]["outcome"] == "refused"
+    assert first["outcome"] == "ready"
+    photo = api.request("GET", f"/blogs/{blog['id']}/photos/{photo_id}").body
+    assert (photo["width"], photo["height"]) == (900, 300)
+    assert media.get(f"originals/{blog['id']}/{photo_id}") == sent
+    assert sorted(r["key"] for r in photo["renditions"]) == media.keys(f"media/{photo_id}/")
+
+
+def test_a_file_sent_again_after_the_verdict_changes_no_original_and_no_rendition(
+    api: Any, media: Any
+) -> None:
+    # Given a photo made ready from a first file
+    blog = api.create_blog()
+    asked = ask_for_upload(api, blog["id"])
+    first = photo_jpeg(800, 600)
+    upload_file(asked["upload"], first)
+    assert media.notify(asked["upload"]["fields"]["key"])["outcome"] == "ready"
+    photo_id = asked["photo"]["id"]
+    renditions = {key: media.get(key) for key in media.keys(f"media/{photo_id}/")}
+
+    # When another file is sent with the same form
+    upload_file(asked["upload"], photo_jpeg(500, 500))
+    result = media.notify(asked["upload"]["fields"]["key"])
+
+    # Then the verdict stands: the original and every rendition are the first file's
+    assert result["outcome"] == "already_decided"
+    assert media.get(f"originals/{blog['id']}/{photo_id}") == first
+    assert {key: media.get(key) for key in media.keys(f"media/{photo_id}/")} == renditions
+
+
+def test_an_upload_to_an_archived_blogs_photo_changes_nothing_readers_see(
+    api: Any, media: Any, render: Any
+) -> None:
+    # Given an editor's pending photo shown by a published entry, in a blog since archived
+    blog = api.go_live(api.create_blog())
+    asked = ask_for_upload(api, blog["id"])
+    photo_id = asked["photo"]["id"]
+    api.post_entry(blog["id"], blocks=[{"type": "photo", "photo_id": photo_id}])
+    for status in ("ended", "archived"):
+        blog = api.request("GET", f"/blogs/{blog['id']}").body
+        changed = api.request(
+            "PATCH", f"/blogs/{blog['id']}", {"status": status}, headers={"If-Match": f'"{blog["version"]}"'}
+        )
+        assert changed.status == 200, changed.body
+    while render.pending():
+        pass
+    before = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+
+    # When the file arrives
+    upload_file(asked["upload"], photo_jpeg(800, 600))
+    result = media.notify(asked["upload"]["fields"]["key"])
+    while render.pending():
+        pass
+
+    # Then nothing is recorded or written, and the archived snapshot is as it was
+    assert result["outcome"] == "refused"
+    assert api.request("GET", f"/blogs/{blog['id']}/photos/{photo_id}").body["status"] == "pending"
+    assert media.keys(f"media/{photo_id}/") == []
+    assert render.json(f"v1/blogs/{blog['slug']}/latest.json") == before

@@ -1,5 +1,6 @@
 """The photo routes: asking for an upload, reading a photo, correcting its words, using it in entries."""
 
+import json
 from typing import Any
 
 import pytest
@@ -287,3 +288,267 @@ def test_unknown_photos_are_404(api: Any) -> None:
     assert api.request("GET", path).status == 404
     assert api.request("PATCH", path, {"caption": "x"}, headers={"If-Match": '"1"'}).status == 404
     assert api.request("GET", f"/blogs/{blog['id']}/photos/not-an-id").status == 422
+
+
+def test_a_contributors_caption_edit_racing_an_editors_publication_is_refused(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a contributor's photo that no entry shows yet
+    from liveblog.storage.content import ContentStore
+
+    blog = api.go_live(api.create_blog())
+    photo = ask_upload(api, blog["id"], role="contributor", user="stringer-7").body["photo"]
+    path = f"/blogs/{blog['id']}/photos/{photo['id']}"
+    real_write = ContentStore.update_photo_text
+    published: list[Any] = []
+
+    def publish_first(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # An editor publishes an entry showing the photo after the contributor's edit was checked
+        published.append(api.post_entry(blog["id"], blocks=[{"type": "photo", "photo_id": photo["id"]}]))
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(ContentStore, "update_photo_text", publish_first)
+
+    # When the contributor changes the caption at that moment
+    response = api.request(
+        "PATCH",
+        path,
+        {"caption": "Not what the editor saw"},
+        headers={"If-Match": '"1"'},
+        role="contributor",
+        user="stringer-7",
+    )
+
+    # Then the edit is refused, naming the entry, and the caption is what the editor published
+    assert response.status == 403, response.body
+    assert response.body["error"]["code"] == "forbidden"
+    assert response.body["error"]["details"] == {"entries": [published[0]["id"]]}
+    monkeypatch.undo()
+    assert api.request("GET", path).body["caption"] == PHOTO["caption"]
+
+
+def delete_photo(api: Any, blog_id: str, photo_id: str, etag: str | None = '"1"', **options: Any) -> Any:
+    headers = {"If-Match": etag} if etag else {}
+    return api.request("DELETE", f"/blogs/{blog_id}/photos/{photo_id}", headers=headers, **options)
+
+
+def test_a_photo_in_use_is_refused_then_deleted_once_its_entry_is_taken_down(
+    api: Any, decide: Any, store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a ready photo with its files in the media bucket, shown by one published entry
+    import boto3
+
+    from liveblog.api import admin
+
+    distribution = boto3.client("cloudfront").create_distribution(
+        DistributionConfig={
+            "CallerReference": "photo-takedown",
+            "Comment": "media",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "s3",
+                        "DomainName": "mediabucket.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "s3",
+                "ViewerProtocolPolicy": "https-only",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+        }
+    )["Distribution"]["Id"]
+    monkeypatch.setenv("LIVEBLOG_DISTRIBUTION_ID", distribution)
+    admin.services.cache_clear()
+    s3 = boto3.client("s3")
+    blog = api.go_live(api.create_blog())
+    photo = ask_upload(api, blog["id"]).body["photo"]
+    ready = decide(blog["id"], photo["id"])
+    files = [r.key for r in ready.renditions] + [
+        f"originals/{blog['id']}/{photo['id']}",
+        f"uploads/{blog['id']}/{photo['id']}",
+    ]
+    for key in files:
+        s3.put_object(Bucket="mediabucket", Key=key, Body=b"jpeg")
+    entry = api.post_entry(blog["id"], blocks=[{"type": "photo", "photo_id": photo["id"]}])
+
+    # When an editor deletes the photo: refused, naming the entry
+    refused = delete_photo(api, blog["id"], photo["id"], '"2"')
+    assert refused.status == 409, refused.body
+    assert refused.body["error"]["code"] == "photo_in_use"
+    assert refused.body["error"]["details"] == {"entries": [entry["id"]]}
+
+    # When the entry is taken down, the response says the photo is shown nowhere now
+    taken_down = api.request(
+        "DELETE", f"/blogs/{blog['id']}/entries/{entry['id']}", headers={"If-Match": '"1"'}
+    )
+    assert taken_down.status == 200, taken_down.body
+    assert taken_down.body["status"] == "deleted"
+    assert taken_down.body["orphaned_photo_ids"] == [photo["id"]]
+
+    # Then the photo can be deleted: gone from the API, its files gone, the CDN told to forget them
+    deleted = delete_photo(api, blog["id"], photo["id"], '"2"')
+    assert deleted.status == 204, deleted.body
+    assert api.request("GET", f"/blogs/{blog['id']}/photos/{photo['id']}").status == 404
+    for key in files:
+        assert s3.list_objects_v2(Bucket="mediabucket", Prefix=key).get("KeyCount") == 0, key
+    cloudfront = boto3.client("cloudfront")
+    [invalidation] = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]["Items"]
+    sent = cloudfront.get_invalidation(DistributionId=distribution, Id=invalidation["Id"])
+    assert sent["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] == [f"/media/{photo['id']}/*"]
+    admin.services.cache_clear()
+
+
+def test_a_takedown_names_only_photos_no_other_published_entry_shows(api: Any) -> None:
+    # Given two photos, the first also shown by another published entry
+    blog = api.go_live(api.create_blog())
+    shared = ask_upload(api, blog["id"]).body["photo"]["id"]
+    alone = ask_upload(api, blog["id"]).body["photo"]["id"]
+    api.post_entry(blog["id"], blocks=[{"type": "photo", "photo_id": shared}])
+    entry = api.post_entry(blog["id"], blocks=[{"type": "photo", "photo_id": p} for p in (shared, alone)])
+
+    # When the entry showing both is deleted
+    response = api.request(
+        "DELETE", f"/blogs/{blog['id']}/entries/{entry['id']}", headers={"If-Match": '"1"'}
+    )
+
+    # Then only the photo nothing else shows is named
+    assert response.status == 200, response.body
+    assert response.body["orphaned_photo_ids"] == [alone]
+
+
+def test_a_draft_showing_a_deleted_photo_can_be_edited_and_deleted_but_not_published(api: Any) -> None:
+    # Given a draft showing a photo that an editor then deletes
+    blog = api.go_live(api.create_blog())
+    photo = ask_upload(api, blog["id"]).body["photo"]
+    draft = api.post_entry(blog["id"], status="draft", blocks=[{"type": "photo", "photo_id": photo["id"]}])
+    assert delete_photo(api, blog["id"], photo["id"]).status == 204
+    path = f"/blogs/{blog['id']}/entries/{draft['id']}"
+
+    # When it is published: refused, the photo named
+    refused = api.request("PATCH", path, {"status": "published"}, headers={"If-Match": '"1"'})
+    assert refused.status == 422, refused.body
+    assert "does not exist" in refused.body["error"]["message"]
+    assert refused.body["error"]["details"]["photo_id"] == photo["id"]
+
+    # But its author can still change it, and delete it
+    edited = api.request("PATCH", path, {"title": "Roofs off on Quay Street"}, headers={"If-Match": '"1"'})
+    assert edited.status == 200, edited.body
+    assert api.request("DELETE", path, headers={"If-Match": '"2"'}).status == 200
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "code"),
+    [
+        ("contributor", 403, "forbidden"),
+        ("no-if-match", 428, "if_match_required"),
+        ("stale", 412, "version_mismatch"),
+        ("unknown", 404, "not_found"),
+        ("scheduled", 409, "photo_in_use"),
+        ("archived", 409, "illegal_transition"),
+    ],
+)
+def test_refused_photo_deletions_change_nothing(
+    api: Any, stored: Any, case: str, status: int, code: str
+) -> None:
+    # Given a photo, in the case's situation
+    blog = api.go_live(api.create_blog())
+    photo = ask_upload(api, blog["id"]).body["photo"]
+    photo_id, etag, options = photo["id"], '"1"', {}
+    if case == "contributor":
+        options = {"role": "contributor", "user": "stringer-7"}
+    elif case == "no-if-match":
+        etag = None
+    elif case == "stale":
+        etag = '"7"'
+    elif case == "unknown":
+        photo_id = "01JDQ7B2C3D4E5F6G7H8J9K0MN"
+    elif case == "scheduled":
+        api.post_entry(
+            blog["id"], publish_at="2099-01-01T00:00:00Z", blocks=[{"type": "photo", "photo_id": photo_id}]
+        )
+    elif case == "archived":
+        for step in ("ended", "archived"):
+            current = api.request("GET", f"/blogs/{blog['id']}").body
+            api.request(
+                "PATCH",
+                f"/blogs/{blog['id']}",
+                {"status": step},
+                headers={"If-Match": f'"{current["version"]}"'},
+            )
+    before = stored()
+
+    # When an editor (or the case's caller) deletes it
+    response = delete_photo(api, blog["id"], photo_id, etag, **options)
+
+    # Then it is refused with a JSON error, and nothing changed
+    assert response.status == status, response.body
+    assert response.body["error"]["code"] == code
+    assert response.body["error"]["message"]
+    assert stored() == before
+
+
+def test_a_photo_deletion_racing_a_publication_is_refused(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given an unused photo, and an editor publishing an entry showing it while another deletes it
+    from liveblog.storage.photos import PhotoStore
+
+    blog = api.go_live(api.create_blog())
+    photo = ask_upload(api, blog["id"]).body["photo"]
+    real_delete = PhotoStore.delete
+    published: list[Any] = []
+
+    def publish_first(self: Any, *args: Any, **kwargs: Any) -> Any:
+        published.append(api.post_entry(blog["id"], blocks=[{"type": "photo", "photo_id": photo["id"]}]))
+        return real_delete(self, *args, **kwargs)
+
+    monkeypatch.setattr(PhotoStore, "delete", publish_first)
+
+    # When the deletion's write comes after the publication
+    response = delete_photo(api, blog["id"], photo["id"])
+
+    # Then it is refused, naming the entry, and the photo is still there
+    assert response.status == 409, response.body
+    assert response.body["error"]["details"] == {"entries": [published[0]["id"]]}
+    assert api.request("GET", f"/blogs/{blog['id']}/photos/{photo['id']}").status == 200
+
+
+def test_a_photo_is_shown_by_at_most_two_hundred_entries_and_its_caption_still_changes_at_the_cap(
+    api: Any, content_table: Any
+) -> None:
+    # Given a photo already shown by 199 entries
+    from liveblog.storage.photos import MAX_USERS
+
+    blog = api.go_live(api.create_blog())
+    photo = ask_upload(api, blog["id"]).body["photo"]
+    others = {f"01JD{n:022d}" for n in range(MAX_USERS - 1)}
+    content_table.update_item(
+        Key={"PK": f"BLOG#{blog['id']}", "SK": f"PHOTO#{photo['id']}"},
+        UpdateExpression="ADD used_by :others",
+        ExpressionAttributeValues={":others": others},
+    )
+    show = {"status": "draft", "blocks": [{"type": "photo", "photo_id": photo["id"]}]}
+
+    # When an entry shows it, it is the 200th; a 201st is refused with the limit named
+    assert api.request("POST", f"/blogs/{blog['id']}/entries", show).status == 201
+    refused = api.request("POST", f"/blogs/{blog['id']}/entries", show)
+    assert refused.status == 422, refused.body
+    assert "the most one photo may be" in refused.body["error"]["message"]
+    assert refused.body["error"]["details"] == {"photo_id": photo["id"], "limit": 200}
+
+    # Then the item stays small, and an editor's caption fix still lands
+    item = content_table.get_item(Key={"PK": f"BLOG#{blog['id']}", "SK": f"PHOTO#{photo['id']}"})["Item"]
+    assert len(item["used_by"]) == MAX_USERS == 200
+    assert len(json.dumps(item, default=lambda v: sorted(v) if isinstance(v, set) else str(v))) < 10_000
+    fixed = api.request(
+        "PATCH",
+        f"/blogs/{blog['id']}/photos/{photo['id']}",
+        {"caption": "Fixed"},
+        headers={"If-Match": '"1"'},
+    )
+    assert fixed.status == 200, fixed.body

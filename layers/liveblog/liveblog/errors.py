@@ -58,6 +58,12 @@ class IllegalTransitionError(ConflictError):
     code = "illegal_transition"
 
 
+class PhotoInUseError(ConflictError):
+    """A published or scheduled entry shows the photo; details list those entries."""
+
+    code = "photo_in_use"
+
+
 class PinMovedError(ConflictError):
     """The blog's pin changed between reading it and writing an entry; re-read and retry."""
 

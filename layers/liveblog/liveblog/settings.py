@@ -80,6 +80,8 @@ class AdminApiSettings(TableSettings, PhotoLimits):
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     media_bucket: str = Field(min_length=1)
+    # Where a deleted photo's renditions are purged; empty locally, where there is no CDN to purge.
+    distribution_id: str = ""
     # Long enough for a slow newsroom connection to send 30 MB, short enough that a leaked form is stale.
     upload_expiry_seconds: int = Field(default=900, ge=60, le=3600)
 

@@ -31,6 +31,7 @@ from liveblog.models import (
     BlogCreate,
     BlogPatch,
     BlogStatus,
+    DeletedEntry,
     Entry,
     EntryCreate,
     EntryPatch,
@@ -50,7 +51,7 @@ from liveblog.storage.media import MediaStore
 API_VERSION = "1.0.0"
 PUBLIC_PATHS = frozenset({"/health", "/openapi.json", "/docs"})
 MAX_PROBLEMS_LISTED = 100  # every problem of any entry an editor means to send; beyond, a count
-ModelT = TypeVar("ModelT", Blog, Entry, Photo, PhotoUpload)
+ModelT = TypeVar("ModelT", Blog, Entry, DeletedEntry, Photo, PhotoUpload)
 RouteT = TypeVar("RouteT", bound=Callable[..., Any])
 
 app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=strict_json_loads)
@@ -79,7 +80,7 @@ class Services:
     def __init__(self, settings: AdminApiSettings) -> None:
         self.settings = settings
         self.store = ContentStore(settings.table_name)
-        self.media = MediaStore(settings.media_bucket)
+        self.media = MediaStore(settings.media_bucket, distribution_id=settings.distribution_id)
         self.idempotency = IdempotentRunner(settings.idempotency_table_name, settings.idempotency_ttl_seconds)
 
 
@@ -441,11 +442,16 @@ def update_entry(
     "/blogs/<blog_id>/entries/<entry_id>",
     tags=["Entries"],
     summary="Delete an entry: it stays, marked deleted, so readers' pages drop it",
+    description="The response is the entry, marked deleted, with `orphaned_photo_ids`: the photos it showed "
+    "that no published or scheduled entry shows any more. Their renditions stay on the CDN until an editor "
+    "deletes them (`DELETE /blogs/{blog_id}/photos/{photo_id}`).",
     responses=responses(200, "The entry, now marked deleted", 401, 403, 404, 409, 412, 428),
 )
-def delete_entry(blog_id: BlogIdParam, entry_id: EntryIdParam, if_match: IfMatch = None) -> Response[Entry]:
+def delete_entry(
+    blog_id: BlogIdParam, entry_id: EntryIdParam, if_match: IfMatch = None
+) -> Response[DeletedEntry]:
     version = expected_version(if_match)
-    return with_etag(entries.delete_entry(services().store, actor(), blog_id, entry_id, version))
+    return with_etag(photos.delete_entry(services().store, actor(), blog_id, entry_id, version))
 
 
 @app.post(
@@ -515,3 +521,21 @@ def update_photo(
 ) -> Response[Photo]:
     version = expected_version(if_match)
     return with_etag(photos.update_photo(services().store, actor(), blog_id, photo_id, body, version))
+
+
+@app.delete(
+    "/blogs/<blog_id>/photos/<photo_id>",
+    status_code=204,
+    tags=["Photos"],
+    summary="Delete a photo: its renditions, original and upload, purged from the CDN (editors)",
+    description="Refused with 409 `photo_in_use` while a published or scheduled entry shows the photo "
+    "(`details.entries` lists them): delete those entries, or show another photo, first. Drafts that show it "
+    "keep their block; publishing them is refused with 422 until it is removed. The CDN is asked to "
+    "invalidate `/media/<photo_id>/*`, which takes effect within minutes.",
+    responses=responses(204, "Deleted", 401, 403, 404, 409, 412, 428),
+)
+@role_first(photos.authorize_delete)
+def delete_photo(blog_id: BlogIdParam, photo_id: PhotoIdParam, if_match: IfMatch = None) -> Response[None]:
+    version = expected_version(if_match)
+    photos.delete_photo(services().store, services().media, actor(), blog_id, photo_id, version)
+    return Response(status_code=204, body=None, headers={"Cache-Control": "no-store"})

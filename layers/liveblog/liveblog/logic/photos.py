@@ -1,16 +1,28 @@
-"""Photos: asking for an upload, reading them, correcting caption, credit and alt text."""
+"""Photos: asking for an upload, reading them, correcting caption, credit and alt text, deleting
+them, and saying which photos a takedown left unshown."""
 
 from typing import Any
 
 from liveblog import clock
 from liveblog.errors import ForbiddenError, UnprocessableError
 from liveblog.ids import new_id
-from liveblog.logic.auth import Principal, require_member
+from liveblog.logic import entries
+from liveblog.logic.auth import Principal, require_editor, require_member
 from liveblog.logic.versions import ExpectedVersion, check_version
-from liveblog.models import EntryStatus, Photo, PhotoCreate, PhotoPatch, PhotoStatus, PhotoUpload
+from liveblog.models import (
+    DeletedEntry,
+    EntryStatus,
+    Photo,
+    PhotoCreate,
+    PhotoPatch,
+    PhotoStatus,
+    PhotoUpload,
+)
+from liveblog.models.blocks import photo_ids
 from liveblog.settings import PhotoLimits
 from liveblog.storage.content import ContentStore
 from liveblog.storage.media import MediaStore, upload_key
+from liveblog.storage.photos import PhotoStore
 
 
 def request_upload(
@@ -36,6 +48,7 @@ def request_upload(
         status=PhotoStatus.PENDING,
         **request.model_dump(),
         uploaded_by=actor.author,
+        asked_by_editor=actor.is_editor,
         created_at=now,
         updated_at=now,
         version=1,
@@ -83,7 +96,9 @@ def update_photo(
     updated = current.model_copy(
         update={**changes, "version": current.version + 1, "updated_at": clock.utcnow()}
     )
-    return store.update_photo_text(updated, expected_version=current.version)
+    return store.update_photo_text(
+        updated, expected_version=current.version, unless_locked=not actor.is_editor
+    )
 
 
 def _check_contributor_may_edit(store: ContentStore, actor: Principal, photo: Photo) -> None:
@@ -97,3 +112,37 @@ def _check_contributor_may_edit(store: ContentStore, actor: Principal, photo: Ph
             "a published or scheduled entry shows this photo; an editor changes its caption",
             details={"entries": shown},
         )
+
+
+def authorize_delete(actor: Principal) -> None:
+    require_editor(actor, "delete photos")
+
+
+def delete_photo(
+    store: ContentStore,
+    media: MediaStore,
+    actor: Principal,
+    blog_id: str,
+    photo_id: str,
+    if_match: ExpectedVersion,
+) -> None:
+    """Take a photo down: its item (refused while a published or scheduled entry shows it), then its
+    renditions, original and upload, then the CDN's cached renditions. The item goes first, so a
+    photo that readers see is never left without its files."""
+    authorize_delete(actor)
+    current = store.get_photo(blog_id, photo_id)
+    check_version(current.version, if_match, "photo")
+    PhotoStore(store).delete(current, expected_version=current.version)
+    media.delete_photo_objects(blog_id, photo_id)
+    media.purge_renditions(photo_id)
+
+
+def delete_entry(
+    store: ContentStore, actor: Principal, blog_id: str, entry_id: str, if_match: ExpectedVersion
+) -> DeletedEntry:
+    """Delete an entry, and say which of its photos no published or scheduled entry shows any more,
+    so that an editor taking it down can delete those too."""
+    deleted = entries.delete_entry(store, actor, blog_id, entry_id, if_match)
+    shown = photo_ids(deleted.blocks)
+    orphaned = PhotoStore(store).unshown(blog_id, shown) if shown else []
+    return DeletedEntry(**dict(deleted), orphaned_photo_ids=orphaned)

@@ -1,8 +1,15 @@
 """The media function's work: one upload in, a ready photo with renditions (or a refusal) out.
 
+An upload form is a bearer capability S3 cannot revoke, so its limits are kept here, where the file
+lands. Before anything is written, the upload claims the photo (storage/photos.py): only while the
+photo is pending, its blog is not archived, no other upload came first (a form is used once), and,
+for a contributor's photo, no published or scheduled entry shows it yet (an editor publishing the
+entry reviewed what was there, not what its uploader sends later). The verdict is recorded under the
+same conditions. Anything else is refused and writes nothing.
+
 Idempotent: a photo that is no longer pending has been decided, so a repeated notification
-returns at once. Two deliveries racing each other write byte-identical renditions under the same
-content-addressed keys, and only one of them records the verdict.
+returns at once. Two deliveries of one upload racing each other write byte-identical renditions
+under the same content-addressed keys, and only one of them records the verdict.
 """
 
 import time
@@ -20,20 +27,15 @@ from liveblog.models import Photo, PhotoStatus, Rejection, Rendition
 from liveblog.observability import logger, metrics
 from liveblog.settings import MediaSettings, PhotoLimits
 from liveblog.storage.content import ContentStore
-from liveblog.storage.media import (
-    MediaStore,
-    UploadTooLargeError,
-    original_key,
-    parse_upload_key,
-    rendition_key,
-)
+from liveblog.storage.media import MediaStore, original_key, parse_upload_key, rendition_key
+from liveblog.storage.photos import PhotoStore
 
 
 @dataclass(frozen=True)
 class IngestResult:
     """What happened to one uploaded object."""
 
-    outcome: str  # "ready", "rejected", "already_decided", "ignored"
+    outcome: str  # "ready", "rejected", "already_decided", "refused", "ignored"
     photo: Photo | None = None
 
 
@@ -51,13 +53,21 @@ def ingest_upload(store: ContentStore, media: MediaStore, key: str, limits: Phot
         return IngestResult("ignored")
     if photo.status != PhotoStatus.PENDING:
         return IngestResult("already_decided", photo)
-    try:
-        upload = media.read_upload(key, limits.photo_max_bytes)
-    except UploadTooLargeError as exc:
-        message = f"the file is {exc.size} bytes; photos may be at most {limits.photo_max_bytes}"
-        return _decide(store, _rejected(photo, "too_large", message, exc.size))
-    if upload is None:
+    head = media.head_upload(key)
+    if head is None:
         logger.warning("upload vanished before it was read", extra={"key": key})
+        return IngestResult("ignored", photo)
+    refusal = PhotoStore(store).claim_upload(photo, head.etag)
+    if refusal is not None:
+        logger.warning("upload refused", extra={"key": key, "reason": refusal})
+        return IngestResult("refused", photo)
+    if head.size > limits.photo_max_bytes:
+        message = f"the file is {head.size} bytes; photos may be at most {limits.photo_max_bytes}"
+        return _decide(store, _rejected(photo, "too_large", message, head.size), head.etag)
+    upload = media.read_upload(key, head)
+    if upload is None:
+        # A later POST replaced the claimed file: that one is refused, and this one is gone.
+        logger.warning("the claimed upload was replaced before it was read", extra={"key": key})
         return IngestResult("ignored", photo)
     try:
         processed = process_image(
@@ -69,8 +79,8 @@ def ingest_upload(store: ContentStore, media: MediaStore, key: str, limits: Phot
             ),
         )
     except ImageRejected as exc:
-        return _decide(store, _rejected(photo, exc.code, exc.message, upload.size))
-    media.keep_original(upload, key, original_key(blog_id, photo_id))
+        return _decide(store, _rejected(photo, exc.code, exc.message, upload.size), head.etag)
+    media.keep_original(upload, original_key(blog_id, photo_id))
     renditions = []
     for image in processed.renditions:
         rendition = Rendition(
@@ -96,7 +106,7 @@ def ingest_upload(store: ContentStore, media: MediaStore, key: str, limits: Phot
             "version": photo.version + 1,
         }
     )
-    return _decide(store, ready)
+    return _decide(store, ready, head.etag)
 
 
 def _rejected(photo: Photo, code: str, message: str, size: int) -> Photo:
@@ -113,9 +123,11 @@ def _rejected(photo: Photo, code: str, message: str, size: int) -> Photo:
     )
 
 
-def _decide(store: ContentStore, photo: Photo) -> IngestResult:
-    if not store.finish_photo(photo):
-        return IngestResult("already_decided", store.get_photo(photo.blog_id, photo.id))
+def _decide(store: ContentStore, photo: Photo, upload_etag: str) -> IngestResult:
+    if not store.finish_photo(photo, upload_etag):
+        # Decided by a racing delivery, or no longer allowed (locked, deleted, blog archived).
+        logger.warning("verdict not recorded", extra={"photo_id": photo.id})
+        return IngestResult("already_decided")
     logger.info(
         "photo processed",
         extra={

@@ -9,7 +9,7 @@ from liveblog.models.blocks import (
 )
 from liveblog.models.blog import BLOG_TRANSITIONS, Blog, BlogCreate, BlogPatch, BlogStatus
 from liveblog.models.common import Author, Page
-from liveblog.models.entry import Entry, EntryCreate, EntryPatch, EntryStatus
+from liveblog.models.entry import DeletedEntry, Entry, EntryCreate, EntryPatch, EntryStatus
 from liveblog.models.photo import (
     Photo,
     PhotoCreate,
@@ -29,6 +29,7 @@ __all__ = [
     "BlogCreate",
     "BlogPatch",
     "BlogStatus",
+    "DeletedEntry",
     "EmbedBlock",
     "Entry",
     "EntryCreate",

@@ -11,6 +11,7 @@ from liveblog.models.common import (
     BlogId,
     EntryId,
     Model,
+    PhotoId,
     ShortText,
     StrictModel,
     UtcDateTime,
@@ -61,6 +62,16 @@ class Entry(Model):
     def photo_ids(self) -> frozenset[str]:
         """Photos this entry references; a deleted entry shows none."""
         return frozenset() if self.status == EntryStatus.DELETED else photo_ids(self.blocks)
+
+
+class DeletedEntry(Entry):
+    """An entry just deleted, with the photos it showed that no published or scheduled entry shows
+    any more: an editor may now delete them (DELETE /blogs/{blog_id}/photos/{photo_id})."""
+
+    orphaned_photo_ids: list[PhotoId] = Field(
+        default_factory=list,
+        description="Photos this entry showed that no published or scheduled entry shows now",
+    )
 
 
 def _check_content(blocks: list[Block] | None) -> None:

@@ -80,6 +80,16 @@ class Photo(Model):
     original_bytes: int | None = Field(default=None, ge=1, description="Size of the file received")
     renditions: list[Rendition] = Field(default_factory=list)
     reason: Rejection | None = Field(default=None, description="Why a rejected photo was refused")
+    asked_by_editor: bool = Field(
+        default=False,
+        description="An editor asked for the upload: its form still works after an entry showing the "
+        "photo is published; a contributor's does not",
+    )
+    locked_at: UtcDateTime | None = Field(
+        default=None,
+        description="When a published or scheduled entry first showed the photo: from then on only "
+        "editors change its words, and a contributor's upload form no longer works",
+    )
     version: Version
 
 

@@ -37,6 +37,7 @@ from liveblog.errors import (
 )
 from liveblog.models import Blog, BlogStatus, Entry, EntryStatus, Photo, PhotoStatus
 from liveblog.models.common import format_utc
+from liveblog.storage import photos as photo_references
 from liveblog.storage.cursor import decode_cursor, encode_cursor
 from liveblog.storage.transactions import (
     Cancelled,
@@ -58,9 +59,9 @@ _ENTRY_KEY_NAMES = frozenset({"PK", "SK"})
 _GSI1_KEY_NAMES = frozenset({"PK", "SK", "GSI1PK", "GSI1SK"})
 _GSI2_KEY_NAMES = frozenset({"PK", "SK", "GSI2PK", "GSI2SK"})
 DELETABLE_BLOG_STATUSES = (BlogStatus.DRAFT, BlogStatus.ARCHIVED)
-# Transaction step names for photo references: an entry starts or stops showing the photo.
-_SHOWS = "shows:"
-_STOPS_SHOWING = "stops-showing:"
+# Entries whose photos are locked and may not be deleted: readers see them, or will.
+SHOWN_STATUSES = (EntryStatus.PUBLISHED, EntryStatus.SCHEDULED)
+_SHOWS = photo_references.SHOWS
 TRANSACTION_ATTEMPTS = 5
 
 
@@ -281,34 +282,12 @@ class ContentStore:
         entry_id: str,
         added: frozenset[str] = frozenset(),
         removed: frozenset[str] = frozenset(),
+        kept: frozenset[str] = frozenset(),
+        shown: bool = False,
     ) -> list[Step]:
-        steps: list[Step] = []
-        for photo_id in sorted(added):
-            # A new reference needs a photo of this blog that was not refused.
-            update = {
-                "TableName": self.table_name,
-                "Key": _photo_key(blog_id, photo_id),
-                "UpdateExpression": "ADD used_by :entry",
-                "ConditionExpression": "attribute_exists(PK) AND #status <> :rejected",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {
-                    ":entry": {"SS": [entry_id]},
-                    ":rejected": {"S": PhotoStatus.REJECTED},
-                },
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-            steps.append(Step(f"{_SHOWS}{photo_id}", {"Update": update}))
-        for photo_id in sorted(removed):
-            # The condition only keeps the update from creating a stub item.
-            update = {
-                "TableName": self.table_name,
-                "Key": _photo_key(blog_id, photo_id),
-                "UpdateExpression": "DELETE used_by :entry",
-                "ConditionExpression": "attribute_exists(PK)",
-                "ExpressionAttributeValues": {":entry": {"SS": [entry_id]}},
-            }
-            steps.append(Step(f"{_STOPS_SHOWING}{photo_id}", {"Update": update}))
-        return steps
+        return photo_references.reference_steps(
+            self.table_name, blog_id, entry_id, added=added, removed=removed, kept=kept, shown=shown
+        )
 
     def _raise_versioned_write_failure(
         self, cancelled: Cancelled, kind: str, item_id: str, blog_id: str
@@ -333,6 +312,12 @@ class ContentStore:
                     details={"photo_id": photo_id},
                 ) from cancelled.error
             photo = _to_photo(dict(item))
+            if photo.status != PhotoStatus.REJECTED and photo_references.too_many_users(dict(item)):
+                raise UnprocessableError(
+                    f"photo {photo.id} ({photo.filename}) is shown by {photo_references.MAX_USERS} entries,"
+                    " the most one photo may be; upload it again to show it in more",
+                    details={"photo_id": photo.id, "limit": photo_references.MAX_USERS},
+                ) from cancelled.error
             detail = f": {photo.reason.message}" if photo.reason else ""
             raise UnprocessableError(
                 f"photo {photo.id} ({photo.filename}) was rejected{detail}; upload another",
@@ -567,7 +552,9 @@ class ContentStore:
         steps = [
             self._blog_check(blog_id),
             Step("entry", {"Put": put}),
-            *self._photo_reference_steps(blog_id, entry.id, added=entry.photo_ids),
+            *self._photo_reference_steps(
+                blog_id, entry.id, added=entry.photo_ids, shown=entry.status in SHOWN_STATUSES
+            ),
         ]
         for attempt in range(TRANSACTION_ATTEMPTS):
             try:
@@ -674,9 +661,11 @@ class ContentStore:
                 entry.id,
                 added=entry.photo_ids - photos_before,
                 removed=photos_before - entry.photo_ids,
+                kept=entry.photo_ids & photos_before,
+                shown=entry.status in SHOWN_STATUSES,
             )
         try:
-            transact(self._client, steps)
+            photo_references.transact_references(self._client, steps)
         except TransactionCancelledError as exc:
             self._raise_versioned_write_failure(exc.cancelled, "entry", entry.id, entry.blog_id)
             self._raise_photo_reference_failure(exc.cancelled)
@@ -786,10 +775,12 @@ class ContentStore:
             None, {"PK": _blog_pk(blog_id)}, _ENTRY_KEY_NAMES, cursor, limit, _to_photo, sk_prefix="PHOTO#"
         )
 
-    def update_photo_text(self, photo: Photo, expected_version: int) -> Photo:
+    def update_photo_text(self, photo: Photo, expected_version: int, unless_locked: bool = False) -> Photo:
         """Write caption, credit and alt if the photo is still at `expected_version`, in a blog that
-        is not archived. An update, not a put: the media function and entry writes change other
-        attributes of the same item independently."""
+        is not archived; with `unless_locked`, only while no published or scheduled entry has shown it
+        (a contributor's edit: the lock is set in the same transaction as the entry that shows it).
+        An update, not a put: the media function and entry writes change other attributes of the
+        same item independently."""
         values = _serialize(
             {
                 ":caption": photo.caption,
@@ -809,50 +800,26 @@ class ContentStore:
             "TableName": self.table_name,
             "Key": _photo_key(photo.blog_id, photo.id),
             "UpdateExpression": expression,
-            "ConditionExpression": "attribute_exists(PK) AND version = :expected",
+            "ConditionExpression": "attribute_exists(PK) AND version = :expected"
+            + (" AND attribute_not_exists(locked_at)" if unless_locked else ""),
             "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
         try:
             transact(self._client, [Step("photo", {"Update": update}), self._blog_check(photo.blog_id)])
         except TransactionCancelledError as exc:
+            if unless_locked:
+                photo_references.raise_if_locked(exc.cancelled)
             self._raise_versioned_write_failure(exc.cancelled, "photo", photo.id, photo.blog_id)
             if exc.cancelled.conflicted:
                 raise ConflictError("another change to this photo or its blog was in flight; retry") from exc
             raise exc.cancelled.error from None
         return photo
 
-    def finish_photo(self, photo: Photo) -> bool:
-        """Record the media function's verdict (ready or rejected) on a photo that is still pending.
-        False when it was already decided: a repeated notification changes nothing."""
-        outcome = photo.model_dump(
-            mode="json",
-            include={"status", "format", "width", "height", "original_bytes", "renditions", "reason"},
-            exclude_none=True,
-        )
-        outcome.update(processed_at=format_utc(photo.processed_at or photo.updated_at))
-        outcome.update(updated_at=format_utc(photo.updated_at))
-        names = {f"#a{i}": name for i, name in enumerate(outcome)}
-        status_alias = next(alias for alias, name in names.items() if name == "status")
-        values = _serialize({f":v{i}": value for i, value in enumerate(outcome.values())})
-        values.update({":one": {"N": "1"}, ":pending": {"S": PhotoStatus.PENDING}})
-        try:
-            with _translated_errors():
-                self._client.update_item(
-                    TableName=self.table_name,
-                    Key=_photo_key(photo.blog_id, photo.id),
-                    UpdateExpression="SET "
-                    + ", ".join(f"#a{i} = :v{i}" for i in range(len(outcome)))
-                    + ", version = version + :one",
-                    ConditionExpression=f"attribute_exists(PK) AND {status_alias} = :pending",
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+    def finish_photo(self, photo: Photo, upload_etag: str | None = None) -> bool:
+        """Record the media function's verdict on a photo that is still pending (for the upload it
+        claimed, if any). False when it was not recorded: a repeated notification changes nothing."""
+        return photo_references.PhotoStore(self).record_verdict(photo, upload_etag)
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Items for `keys` (consistent reads), in chunks of 100, retrying what DynamoDB leaves unprocessed."""
