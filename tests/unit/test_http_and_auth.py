@@ -104,12 +104,36 @@ def test_principal_needs_a_subject_and_prefers_the_display_name() -> None:
     with pytest.raises(UnauthorizedError):
         principal_from_claims(None)
     editor = principal_from_claims(
-        {"sub": "u1", "name": "Eda Harbour", "cognito:username": "eda", "cognito:groups": "[editors]"}
+        {
+            "sub": "u1",
+            "token_use": "id",
+            "name": "Eda Harbour",
+            "cognito:username": "eda",
+            "cognito:groups": "[editors]",
+        }
     )
     assert editor.is_editor
     assert editor.author.name == "Eda Harbour"
-    assert principal_from_claims({"sub": "u2", "cognito:username": "sam"}).name == "sam"
-    assert not principal_from_claims({"sub": "u3"}).is_member
+    assert principal_from_claims({"sub": "u2", "token_use": "id", "cognito:username": "sam"}).name == "sam"
+    assert not principal_from_claims({"sub": "u3", "token_use": "id"}).is_member
+
+
+@pytest.mark.parametrize("token_use", ["access", None, "refresh", ""])
+def test_only_an_id_token_names_the_author(token_use: str | None) -> None:
+    # Given the claims of a Cognito access token (as the authorizer passes them: it accepts both
+    # kinds), or of a token that does not say what it is for
+    claims = {"sub": "u4", "username": "eda", "cognito:groups": "[editors]", "client_id": "c"}
+    if token_use is not None:
+        claims["token_use"] = token_use
+
+    # When the API asks who is calling
+    with pytest.raises(UnauthorizedError) as refused:
+        principal_from_claims(claims)
+
+    # Then it refuses with a 401 that says which token to send
+    assert refused.value.status == 401
+    assert "ID token" in refused.value.message
+    assert refused.value.details == {"token_use": token_use}
 
 
 NOW = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
