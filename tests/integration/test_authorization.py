@@ -9,6 +9,7 @@ flattens. Every refusal must leave both tables exactly as they were.
 
 import dataclasses
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -215,6 +216,12 @@ ROWS: dict[str, Row] = {
 BAD_TOKENS: dict[str, tuple[Callable[[Any], str | None], str]] = {
     "no-token": (lambda tokens: None, ""),
     "expired": (lambda tokens: tokens.issue(exp=1_700_000_000, iat=1_699_990_000), "expired"),
+    # NumericDates are JSON numbers (RFC 7519 §2); digits in a string are not one, however lenient
+    # a parser's int() may be.
+    "exp-as-string": (lambda tokens: tokens.issue(exp=str(int(time.time()) + 3600)), "exp"),
+    "iat-as-string": (lambda tokens: tokens.issue(iat=str(int(time.time()))), "iat"),
+    "nbf-as-true": (lambda tokens: tokens.issue(nbf=True), "nbf"),
+    "not-yet-valid": (lambda tokens: tokens.issue(nbf=int(time.time()) + 3600), "nbf"),
     "other-key": (lambda tokens: tokens.issue(key_path=tokens.other_key_path), "key"),
     "other-key-our-kid": (
         lambda tokens: tokens.issue(key_path=tokens.other_key_path, kid=tokens.kid),
