@@ -29,6 +29,7 @@ from liveblog_local.gateway import GatewayServer, HttpApiGateway
 from liveblog_local.media import ObjectCreatedWatcher
 from liveblog_local.streams import StreamPoller
 from liveblog_local.template import LOCAL_STACK_NAME, LocalTemplate, create_buckets, create_tables
+from liveblog_local.ttl import TtlSweeper
 
 log = logging.getLogger("liveblog_local")
 
@@ -235,6 +236,7 @@ def start_dev_stack(stack: LocalStack, ports: Ports, scheduler_seconds: float) -
     stack.add(moto)
     tables = create_tables(boto3.client("dynamodb"), TEMPLATE_PATH)
     buckets = create_buckets(boto3.client("s3"), TEMPLATE_PATH)
+    stack.add(TtlSweeper(tuple(tables.values())))
 
     # Known before the CDN listens: handlers write absolute URLs (photos in schema.org) with it.
     cdn_url = f"http://127.0.0.1:{ports.cdn}"

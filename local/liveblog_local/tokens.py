@@ -3,13 +3,14 @@
 Tokens are RS256 JWTs shaped like Cognito ID tokens and signed with a key kept in
 .local/, so `make token` and a running `make dev` agree without sharing a process.
 Verification follows the HTTP API JWT authorizer: signature by a known key id, then
-iss, aud (or client_id), exp, nbf and iat.
+iss, aud (or client_id), exp, nbf and iat, which must be JSON numbers.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import secrets
 import time
@@ -151,16 +152,43 @@ def verify(
             # API Gateway only supports RSA signatures.
             algorithms=["RS256", "RS384", "RS512"],
             issuer=issuer,
-            options={"require": ["exp", "iss"], "verify_aud": False},
+            # The times are checked below: PyJWT reads them with int(), so "exp": "1900000000" passes.
+            options={
+                "require": ["exp", "iss"],
+                "verify_aud": False,
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
         )
     except jwt.PyJWTError as exc:
         raise InvalidTokenError(str(exc)) from exc
+    _check_times(claims, time.time())
     # ID tokens carry the client id in aud, access tokens in client_id; the authorizer takes either.
     audiences = claims.get("aud", claims.get("client_id"))
     presented = audiences if isinstance(audiences, list) else [audiences]
     if not any(value in audience for value in presented):
         raise InvalidTokenError("invalid audience")
     return claims
+
+
+def _is_numeric_date(value: Any) -> bool:
+    # RFC 7519 §2: a NumericDate is a JSON number. bool is an int to Python, and JSON here may hold
+    # Infinity, which no clock reaches.
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_times(claims: dict[str, Any], now: float) -> None:
+    """exp, nbf and iat as the authorizer checks them: numbers, expiry in the future, the others not."""
+    for name in ("exp", "nbf", "iat"):
+        if name in claims and not _is_numeric_date(claims[name]):
+            raise InvalidTokenError(f"the {name} claim is not a number (NumericDate)")
+    if claims["exp"] <= now:
+        raise InvalidTokenError("the token has expired (exp)")
+    if claims.get("nbf", now) > now:
+        raise InvalidTokenError("the token is not yet valid (nbf)")
+    if claims.get("iat", now) > now:
+        raise InvalidTokenError("the token was issued in the future (iat)")
 
 
 def _claim_string(value: Any) -> str:

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from liveblog.api.admin import PUBLIC_PATHS, app
+from liveblog.settings import ContentSettings
+from liveblog.storage.retention import EXPIRES_AT
 from liveblog_local.template import load_template
 
 REPO = Path(__file__).resolve().parents[2]
@@ -311,6 +313,27 @@ def test_content_table_keeps_history_and_streams_both_images(cfn: Json) -> None:
     assert content["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     # And idempotency records expire by TTL on the attribute Powertools writes
     assert idempotency["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+
+
+def test_deleted_entries_expire_by_ttl_after_the_retention_the_functions_are_given(
+    cfn: Json, sam: Json
+) -> None:
+    # Given the content table and the retention setting every function gets
+    content = _of_type(cfn, "AWS::DynamoDB::Table")[
+        _env_target(cfn, "AdminApiFunction", "LIVEBLOG_TABLE_NAME")
+    ]
+
+    # Then the table expires items by the attribute the code writes on a deleted entry
+    assert content["TimeToLiveSpecification"] == {"AttributeName": EXPIRES_AT, "Enabled": True}
+    # And every function reads the retention from the parameter, whose default is the code's
+    for function_id, function in _of_type(cfn, "AWS::Lambda::Function").items():
+        variables = function["Environment"]["Variables"]
+        assert variables["LIVEBLOG_DELETED_ENTRY_RETENTION_DAYS"] == {"Ref": "DeletedEntryRetentionDays"}, (
+            function_id
+        )
+    parameter = sam["Parameters"]["DeletedEntryRetentionDays"]
+    assert parameter["Default"] == ContentSettings.model_fields["deleted_entry_retention_days"].default
+    assert parameter["MinValue"] >= 1
 
 
 def test_every_function_runs_traced_on_arm64_with_a_current_python(cfn: Json, sam: Json) -> None:

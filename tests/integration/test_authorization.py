@@ -9,6 +9,7 @@ flattens. Every refusal must leave both tables exactly as they were.
 
 import dataclasses
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 
 from liveblog.api.admin import PUBLIC_PATHS, app
 from liveblog_local.functions import load_handler
+from liveblog_local.tokens import LOCAL_CLIENT_ID
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 EDITOR, CONTRIBUTOR, OTHER_CONTRIBUTOR = "eda-harbour", "cal-rivers", "mo-finch"
@@ -217,6 +219,12 @@ ROWS: dict[str, Row] = {
 BAD_TOKENS: dict[str, tuple[Callable[[Any], str | None], str]] = {
     "no-token": (lambda tokens: None, ""),
     "expired": (lambda tokens: tokens.issue(exp=1_700_000_000, iat=1_699_990_000), "expired"),
+    # NumericDates are JSON numbers (RFC 7519 §2); digits in a string are not one, however lenient
+    # a parser's int() may be.
+    "exp-as-string": (lambda tokens: tokens.issue(exp=str(int(time.time()) + 3600)), "exp"),
+    "iat-as-string": (lambda tokens: tokens.issue(iat=str(int(time.time()))), "iat"),
+    "nbf-as-true": (lambda tokens: tokens.issue(nbf=True), "nbf"),
+    "not-yet-valid": (lambda tokens: tokens.issue(nbf=int(time.time()) + 3600), "nbf"),
     "other-key": (lambda tokens: tokens.issue(key_path=tokens.other_key_path), "key"),
     "other-key-our-kid": (
         lambda tokens: tokens.issue(key_path=tokens.other_key_path, kid=tokens.kid),
@@ -230,16 +238,33 @@ BAD_TOKENS: dict[str, tuple[Callable[[Any], str | None], str]] = {
     ),
 }
 ROLES = {"no-group": "none", "contributor": "contributor", "editor": "editor"}
+# An editor's Cognito access token: the authorizer accepts it (its client_id names our client), but it
+# does not say who the person is, so the function itself refuses it with its own JSON error.
+ACCESS_TOKEN = "editor-access-token"
 # A route that reached the function with no verified claims (a template that lost its authorizer):
 # the function itself must still refuse it, with its own JSON error.
 UNGUARDED = "no-authorizer-on-route"
-CASES = [*BAD_TOKENS, UNGUARDED, *ROLES]
+CASES = [*BAD_TOKENS, UNGUARDED, ACCESS_TOKEN, *ROLES]
+
+
+def access_token(tokens: Any) -> str:
+    """An access token as Cognito issues one for an editor: client_id instead of aud, a username
+    and a scope, and no name or email."""
+    return tokens.issue(
+        "editor",
+        sub=EDITOR,
+        token_use="access",
+        client_id=LOCAL_CLIENT_ID,
+        username=EDITOR,
+        scope="aws.cognito.signin.user.admin",
+        drop=("aud", "name", "email", "email_verified", "cognito:username"),
+    )
 
 
 def expected_status(row: Row, case: str) -> int:
     if row.public:
         return 200
-    if case in BAD_TOKENS or case == UNGUARDED:
+    if case in BAD_TOKENS or case in (UNGUARDED, ACCESS_TOKEN):
         return 401
     return {"no-group": 403, "contributor": row.contributor, "editor": row.editor}[case]
 
@@ -313,6 +338,8 @@ def test_authorization_matrix(
         token = BAD_TOKENS[case][0](tokens) if case in BAD_TOKENS else None
         if case in ROLES:
             token = world.token(ROLES[case])
+        if case == ACCESS_TOKEN:
+            token = access_token(tokens)
         before, reached = tables_state.before(), invocations.count
         reply = (unguarded if case == UNGUARDED else guarded).request(
             request.method, request.target, request.body, token=token, headers=request.headers
@@ -357,9 +384,11 @@ def _check(row: Row, case: str, reply: Any, invoked: int) -> list[str]:
             problems.append(f"challenge {challenge!r} does not name {reason!r}")
         return problems
     error = (reply.json or {}).get("error") or {}
-    expected_code = "unauthorized" if case == UNGUARDED else "forbidden"
+    expected_code = "unauthorized" if case in (UNGUARDED, ACCESS_TOKEN) else "forbidden"
     if error.get("code") != expected_code or not error.get("message"):
         problems.append(f"error {error}, expected code {expected_code}")
+    if case == ACCESS_TOKEN and "ID token" not in error.get("message", ""):
+        problems.append(f"the refusal does not say to send the ID token: {error}")
     return problems
 
 

@@ -217,6 +217,50 @@ def test_stale_if_match_reports_the_current_version(api: Any, live_blog: dict[st
     assert response.body["error"]["details"] == {"current_version": 2}
 
 
+def test_a_weak_etag_never_matches_even_when_it_names_the_current_version(
+    api: Any, live_blog: dict[str, Any]
+) -> None:
+    # Given a blog, an entry and a photo, each at its current version; If-Match compares entity
+    # tags strongly (RFC 9110 §13.1.1), so W/"1" matches none of them
+    blog_path = f"/blogs/{live_blog['id']}"
+    entry = api.post_entry(live_blog["id"], title="Ferries cancelled")
+    upload = {"filename": "quay.jpg", "content_type": "image/jpeg", "byte_size": 80_000, "caption": "Quay"}
+    photo = api.request("POST", f"{blog_path}/photos", upload).body["photo"]
+    writes = [
+        ("PATCH", blog_path, {"title": "Changed"}, live_blog["version"]),
+        ("PATCH", f"{blog_path}/entries/{entry['id']}", {"title": "Changed"}, entry["version"]),
+        ("PATCH", f"{blog_path}/photos/{photo['id']}", {"caption": "Changed"}, photo["version"]),
+        ("DELETE", f"{blog_path}/entries/{entry['id']}", None, entry["version"]),
+    ]
+
+    def stored() -> Any:
+        return stored_state(api, live_blog["id"]), api.request(
+            "GET", f"{blog_path}/photos/{photo['id']}"
+        ).body
+
+    before = stored()
+
+    for method, path, body, version in writes:
+        # When a write names the current version as a weak ETag
+        response = api.request(method, path, body, headers={"If-Match": f'W/"{version}"'})
+
+        # Then it gets a 412 that names the current version and the ETag to send
+        assert_error(response, 412, "version_mismatch", "weak ETag", f'If-Match: "{version}"')
+        assert response.body["error"]["details"] == {"current_version": version}
+
+    # And nothing changed
+    assert stored() == before
+
+
+def test_an_etag_we_never_issued_reports_the_current_version(api: Any, live_blog: dict[str, Any]) -> None:
+    response = api.request(
+        "PATCH", f"/blogs/{live_blog['id']}", {"title": "x"}, headers={"If-Match": '"banana"'}
+    )
+
+    assert_error(response, 412, "version_mismatch", "not an ETag this API issued")
+    assert response.body["error"]["details"] == {"current_version": live_blog["version"]}
+
+
 def test_reused_idempotency_key_with_another_body_is_refused(api: Any, live_blog: dict[str, Any]) -> None:
     path = f"/blogs/{live_blog['id']}/entries"
     first = api.request("POST", path, {"title": "Bridge closed"}, headers={"Idempotency-Key": "key-1"})

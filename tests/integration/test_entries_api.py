@@ -7,6 +7,8 @@ import pytest
 
 from liveblog import clock
 from liveblog.logic.entries import publish_due_entries
+from liveblog.settings import content_settings
+from liveblog.storage.retention import EXPIRES_AT
 
 
 @pytest.fixture
@@ -131,6 +133,41 @@ def test_deleting_keeps_a_tombstone_that_cannot_be_edited(api: Any, blog: dict[s
     assert again.status == 409
     listed = api.request("GET", f"/blogs/{blog['id']}/entries", query={"status": "deleted"}).body["items"]
     assert [item["id"] for item in listed] == [entry["id"]]
+
+
+def stored_entry(content_table: Any, blog: dict[str, Any], entry: dict[str, Any]) -> Any:
+    return content_table.get_item(Key={"PK": f"BLOG#{blog['id']}", "SK": f"ENTRY#{entry['id']}"})["Item"]
+
+
+@pytest.mark.parametrize(("setting", "days"), [(None, 30), ("7", 7)])
+def test_a_deleted_entry_expires_after_the_retention_period(
+    api: Any,
+    blog: dict[str, Any],
+    content_table: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: Any,
+    days: int,
+) -> None:
+    # Given the retention the template sets (30 days by default, DeletedEntryRetentionDays), a
+    # published entry, a draft, and an entry an editor deletes
+    if setting is not None:
+        monkeypatch.setenv("LIVEBLOG_DELETED_ENTRY_RETENTION_DAYS", setting)
+    content_settings.cache_clear()
+    kept = api.post_entry(blog["id"], title="Roads reopen")
+    draft = api.post_entry(blog["id"], title="Unconfirmed", status="draft")
+    entry = api.post_entry(blog["id"], title="Wrong town named")
+
+    # When the entry is deleted
+    deleted = api.request("DELETE", entry_url(blog, entry), headers={"If-Match": '"1"'})
+    content_settings.cache_clear()
+
+    # Then its tombstone carries the TTL attribute the table expires items by: the retention after
+    # its deletion, in epoch seconds; entries that are not deleted carry none
+    deleted_at = datetime.fromisoformat(deleted.body["deleted_at"])
+    expected = int((deleted_at + timedelta(days=days)).timestamp())
+    assert stored_entry(content_table, blog, entry)[EXPIRES_AT] == expected
+    assert EXPIRES_AT not in stored_entry(content_table, blog, kept)
+    assert EXPIRES_AT not in stored_entry(content_table, blog, draft)
 
 
 def test_entries_of_an_archived_blog_are_frozen(api: Any, blog: dict[str, Any]) -> None:

@@ -67,3 +67,46 @@ def test_unprintable_keys_are_refused(api: Any, slug: str) -> None:
     assert "Idempotency-Key" in response.body["error"]["message"]
     listed = api.request("GET", "/blogs", query={"limit": "100"}).body["items"]
     assert slug not in [blog["slug"] for blog in listed]
+
+
+def test_a_replay_after_the_entry_was_deleted_repeats_the_first_response_and_creates_nothing(
+    api: Any, content_table: Any
+) -> None:
+    # Given a published entry created with a key, then deleted by an editor
+    blog = api.go_live(api.create_blog())
+    path = f"/blogs/{blog['id']}/entries"
+    body = {"title": "Bridge reopens", "status": "published"}
+    first = api.request("POST", path, body, headers={"Idempotency-Key": "bridge-1"})
+    deleted = api.request("DELETE", f"{path}/{first.body['id']}", headers={"If-Match": '"1"'})
+    assert deleted.status == 200
+    before = content_table.scan()["Items"]
+
+    # When the create is replayed with the same key and body
+    replay = api.request("POST", path, body, headers={"Idempotency-Key": "bridge-1"})
+
+    # Then it says it is a replay of the first response (the draft's semantics), nothing is written,
+    # and the entry it names reads as deleted
+    assert replay.status == 201
+    assert replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.body == first.body
+    assert content_table.scan()["Items"] == before
+    current = api.request("GET", replay.headers["Location"])
+    assert (current.status, current.body["status"]) == (200, "deleted")
+    assert count_entries(api, blog["id"]) == 1
+
+
+def test_a_replay_after_the_blog_was_deleted_creates_no_blog(api: Any, slug: str) -> None:
+    # Given a draft blog created with a key, then deleted
+    body = {"slug": slug, "title": "Storm watch"}
+    first = api.request("POST", "/blogs", body, headers={"Idempotency-Key": slug})
+    api.request("DELETE", f"/blogs/{first.body['id']}", headers={"If-Match": '"1"'})
+
+    # When the create is replayed
+    replay = api.request("POST", "/blogs", body, headers={"Idempotency-Key": slug})
+
+    # Then the first response comes back marked as a replay, and the blog stays deleted
+    assert (replay.status, replay.headers.get("Idempotent-Replayed")) == (201, "true")
+    assert replay.body == first.body
+    assert api.request("GET", f"/blogs/{first.body['id']}").status == 404
+    listed = api.request("GET", "/blogs", query={"limit": "100"}).body["items"]
+    assert slug not in [blog["slug"] for blog in listed]

@@ -1,11 +1,14 @@
 """The renderer fed with real moto stream records, shaped as Lambda's event source mapping delivers them."""
 
+import json
+import time
 from typing import Any
 
 import boto3
 import pytest
 
 from liveblog.rendering.documents import PAGE_SIZE
+from liveblog_local.ttl import TtlSweeper
 
 
 def test_a_published_entry_reaches_latest_json_and_drafts_never_do(api: Any, render: Any) -> None:
@@ -364,3 +367,34 @@ def test_entries_published_while_the_blog_was_a_draft_get_their_documents_when_i
     assert links == {f"/v1/blogs/{blog['slug']}/entries/{entry['id']}.json" for entry in prepared}
     for url in links:
         assert render.json(url.lstrip("/"))["entry"]["id"] in url
+
+
+def snapshot_objects(render: Any) -> dict[str, bytes]:
+    names = render.keys()
+    return {name: render.object(name)["Body"].read() for name in names}
+
+
+def test_a_tombstone_removed_by_ttl_changes_nothing_readers_see(
+    api: Any, render: Any, tables: dict[str, str], content_table: Any
+) -> None:
+    # Given a published entry that an editor deleted, and the render that took it down
+    blog = api.go_live(api.create_blog())
+    kept = api.post_entry(blog["id"], title="Roads reopen")
+    gone = api.post_entry(blog["id"], title="Wrong town named")
+    api.request("DELETE", f"/blogs/{blog['id']}/entries/{gone['id']}", headers={"If-Match": '"1"'})
+    render()
+    published = snapshot_objects(render)
+
+    # When the retention has passed and TTL removes the tombstone (the local stack's sweep does
+    # what DynamoDB does), and the renderer gets the removal from the stream
+    a_month_on = time.time() + 31 * 24 * 3600
+    purged = TtlSweeper([tables["ContentTable"]], clock=lambda: a_month_on).sweep()
+    result = render()
+
+    # Then the deleted text is gone from the table, and every snapshot is exactly as it was
+    assert purged == 1
+    assert result == {"batchItemFailures": []}
+    assert "Wrong town named" not in json.dumps(content_table.scan()["Items"], default=str)
+    assert snapshot_objects(render) == published
+    assert api.request("GET", f"/blogs/{blog['id']}/entries/{gone['id']}").status == 404
+    assert api.request("GET", f"/blogs/{blog['id']}/entries/{kept['id']}").status == 200

@@ -18,11 +18,12 @@ from liveblog.errors import (
 )
 from liveblog.logic.auth import parse_groups, principal_from_claims
 from liveblog.logic.publishing import resolve_publication
+from liveblog.logic.versions import check_version
 from liveblog.models import EntryStatus
 from liveblog.storage.cursor import decode_cursor, encode_cursor
 
 
-@pytest.mark.parametrize(("header", "version"), [('"3"', 3), ("3", 3), ('W/"12"', 12), (' "7" ', 7)])
+@pytest.mark.parametrize(("header", "version"), [('"3"', 3), ("3", 3), (' "7" ', 7)])
 def test_if_match_names_a_version(header: str, version: int) -> None:
     assert parse_if_match(header) == version
 
@@ -33,10 +34,31 @@ def test_if_match_missing_or_wildcard_is_428(header: str | None) -> None:
         parse_if_match(header)
 
 
-@pytest.mark.parametrize("header", ['"abc"', '"-1"', '"1.5"', '"9999999999999"'])
-def test_if_match_that_cannot_be_ours_is_412(header: str) -> None:
-    with pytest.raises(PreconditionFailedError):
-        parse_if_match(header)
+@pytest.mark.parametrize(
+    ("header", "why"),
+    [
+        ('W/"12"', "weak ETag"),
+        ('W/"3"', "weak ETag"),
+        ('"abc"', "not an ETag this API issued"),
+        ('"-1"', "not an ETag this API issued"),
+        ('"1.5"', "not an ETag this API issued"),
+        ('"9999999999999"', "not an ETag this API issued"),
+    ],
+)
+def test_if_match_that_cannot_be_ours_fails_with_the_current_version(header: str, why: str) -> None:
+    # Given an If-Match that names no version of ours: a weak tag never matches, since If-Match
+    # uses the strong comparison (RFC 9110 §13.1.1), even when its digits are the current version
+    expected = parse_if_match(header)
+
+    # When a write checks it against the stored version 3
+    with pytest.raises(PreconditionFailedError) as refused:
+        check_version(3, expected, "entry")
+
+    # Then it is a 412 that says why and what the current version is
+    assert refused.value.status == 412
+    assert why in refused.value.message
+    assert 'If-Match: "3"' in refused.value.message
+    assert refused.value.details == {"current_version": 3}
 
 
 @pytest.mark.parametrize(
@@ -47,7 +69,8 @@ def test_an_unusable_if_match_is_kept_for_logic_to_raise_after_the_role_check(
     header: str | None, refusal: type
 ) -> None:
     # Returned, not raised: a caller whose role is refused must hear 403 first (RFC 9110 §13.2.1)
-    assert isinstance(expected_version(header), refusal)
+    with pytest.raises(refusal):
+        check_version(1, expected_version(header), "blog")
     assert expected_version('"7"') == 7
 
 
@@ -104,12 +127,36 @@ def test_principal_needs_a_subject_and_prefers_the_display_name() -> None:
     with pytest.raises(UnauthorizedError):
         principal_from_claims(None)
     editor = principal_from_claims(
-        {"sub": "u1", "name": "Eda Harbour", "cognito:username": "eda", "cognito:groups": "[editors]"}
+        {
+            "sub": "u1",
+            "token_use": "id",
+            "name": "Eda Harbour",
+            "cognito:username": "eda",
+            "cognito:groups": "[editors]",
+        }
     )
     assert editor.is_editor
     assert editor.author.name == "Eda Harbour"
-    assert principal_from_claims({"sub": "u2", "cognito:username": "sam"}).name == "sam"
-    assert not principal_from_claims({"sub": "u3"}).is_member
+    assert principal_from_claims({"sub": "u2", "token_use": "id", "cognito:username": "sam"}).name == "sam"
+    assert not principal_from_claims({"sub": "u3", "token_use": "id"}).is_member
+
+
+@pytest.mark.parametrize("token_use", ["access", None, "refresh", ""])
+def test_only_an_id_token_names_the_author(token_use: str | None) -> None:
+    # Given the claims of a Cognito access token (as the authorizer passes them: it accepts both
+    # kinds), or of a token that does not say what it is for
+    claims = {"sub": "u4", "username": "eda", "cognito:groups": "[editors]", "client_id": "c"}
+    if token_use is not None:
+        claims["token_use"] = token_use
+
+    # When the API asks who is calling
+    with pytest.raises(UnauthorizedError) as refused:
+        principal_from_claims(claims)
+
+    # Then it refuses with a 401 that says which token to send
+    assert refused.value.status == 401
+    assert "ID token" in refused.value.message
+    assert refused.value.details == {"token_use": token_use}
 
 
 NOW = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)

@@ -1,5 +1,6 @@
 """Blogs, entries and blocks: what editors may send, what is refused and why, what is stored."""
 
+import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from liveblog.models import (
     EntryPatch,
     ParagraphBlock,
 )
+from liveblog.models.common import iana_time_zones
 
 TRUSTED = {"trusted": True}
 REL = 'rel="noopener noreferrer nofollow"'
@@ -235,9 +237,19 @@ def test_invalid_slugs_are_refused(slug: str, message: str) -> None:
     assert errors(refused) == [(("slug",), message)]
 
 
-@pytest.mark.parametrize("zone", ["America/Toronto", "Europe/London", "Asia/Kolkata", "UTC"])
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "America/Toronto",
+        "Europe/London",
+        "Asia/Kolkata",
+        "UTC",
+        "America/Argentina/Buenos_Aires",
+        "US/Eastern",
+    ],
+)
 def test_iana_time_zones_are_accepted(zone: str) -> None:
-    # Given a real IANA zone name
+    # Given a real IANA zone name (US/Eastern: an old name IANA keeps as a link)
     # When the blog is validated
     blog = blog_create(time_zone=zone)
     # Then it is kept for readers' local times
@@ -245,7 +257,22 @@ def test_iana_time_zones_are_accepted(zone: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "zone", ["Mars/Base", "america/toronto", "Eastern", "", "../../etc/passwd", "+05:00"]
+    "zone",
+    [
+        "Mars/Base",
+        "america/toronto",
+        "Eastern",
+        "",
+        "../../etc/passwd",
+        "+05:00",
+        "America",
+        # Files of a system's zoneinfo folder that load as zones but name no place
+        "posixrules",
+        "localtime",
+        "Factory",
+        "right/UTC",
+        "posix/Europe/Paris",
+    ],
 )
 def test_unknown_time_zones_are_refused(zone: str) -> None:
     # Given something that is not an IANA zone name
@@ -254,8 +281,46 @@ def test_unknown_time_zones_are_refused(zone: str) -> None:
         blog_create(time_zone=zone)
     # Then the message names the value and shows what a zone looks like
     assert errors(refused) == [
-        (("time_zone",), f"Value error, {zone!r} is not an IANA time zone name such as 'America/Toronto'")
+        (
+            ("time_zone",),
+            f"Value error, {zone!r} is not a time zone; expected an IANA time zone such as 'Europe/Paris'",
+        )
     ]
+
+
+def test_every_accepted_time_zone_loads_without_a_system_time_zone_database() -> None:
+    # Given no system zoneinfo folder, as on a Lambda runtime that ships none
+    zoneinfo.reset_tzpath(to=[])
+    try:
+        # When every accepted zone is loaded
+        unloadable = []
+        for name in sorted(iana_time_zones()):
+            try:
+                zoneinfo.ZoneInfo.no_cache(name)
+            except zoneinfo.ZoneInfoNotFoundError:
+                unloadable.append(name)
+    finally:
+        zoneinfo.reset_tzpath()
+    # Then each comes from the tzdata package: the same names work locally and in Lambda
+    assert unloadable == []
+    assert {"Europe/Paris", "UTC"} <= iana_time_zones()
+
+
+def test_a_stored_time_zone_stays_readable_when_no_longer_accepted() -> None:
+    # Given a blog stored before its zone was refused on write
+    stored = {**blog_create().model_dump(mode="json"), "time_zone": "posixrules"}
+    stored.update(
+        id="01JDQ5V7Z8YB6T3M2W4K9C1E0F",
+        status="live",
+        created_by={"id": "e", "name": "E"},
+        created_at="2026-11-28T14:00:00Z",
+        updated_at="2026-11-28T14:00:00Z",
+        version=1,
+    )
+    # When it is read back from the table
+    blog = Blog.model_validate(stored, context=TRUSTED)
+    # Then it is readable, as it was written
+    assert blog.time_zone == "posixrules"
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "fr-CA", "zh-Hant-TW", "es-419", "haw"])

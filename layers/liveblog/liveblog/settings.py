@@ -46,10 +46,14 @@ DEFAULT_EMBED_HOSTS = (
 
 
 class ContentSettings(EnvironmentSettings):
-    """What editors may put in an entry; shared by every function that validates content."""
+    """What editors may put in an entry, and how long a deleted one is kept; shared by every
+    function that validates or writes content."""
 
     # A host is allowed when it equals one of these or is a subdomain of one (www.youtube.com).
     embed_hosts: tuple[str, ...] = DEFAULT_EMBED_HOSTS
+    # Long enough for an editor to review a takedown, short enough to honour a privacy or legal
+    # request to erase the words; readers lost the entry at deletion.
+    deleted_entry_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("embed_hosts", mode="before")
     @classmethod

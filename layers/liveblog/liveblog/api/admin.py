@@ -240,7 +240,10 @@ def unexpected(exc: Exception) -> Response:
 BlogIdParam = Annotated[str, Path(pattern=ULID_PATTERN, description="The blog's id")]
 EntryIdParam = Annotated[str, Path(pattern=ULID_PATTERN, description="The entry's id")]
 PhotoIdParam = Annotated[str, Path(pattern=ULID_PATTERN, description="The photo's id")]
-IfMatch = Annotated[str | None, Header(description='The ETag you read, e.g. "3" (required)')]
+IfMatch = Annotated[
+    str | None,
+    Header(description='The ETag you read, e.g. "3" (required; a weak W/"3" never matches, * is refused)'),
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(max_length=255, description="Retrying a POST with the same key and body creates nothing more"),

@@ -13,13 +13,12 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from liveblog.errors import (
-    DomainError,
     MalformedBodyError,
     PayloadTooLargeError,
-    PreconditionFailedError,
     PreconditionRequiredError,
     UnsupportedMediaTypeError,
 )
+from liveblog.logic.versions import ExpectedVersion, MatchesNoVersion
 from liveblog.models.common import Model
 
 _VERSION = re.compile(r"[0-9]{1,12}")
@@ -167,27 +166,32 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def parse_if_match(header: str | None) -> int:
-    """The version an If-Match header names. Missing: 428. Anything but one of our ETags: 412."""
+def parse_if_match(header: str | None) -> int | MatchesNoVersion:
+    """The version an If-Match header names. Missing or *: 428. Anything but one of our (strong)
+    ETags can match no version: logic answers 412 with the current one."""
     if header is None or not header.strip():
         raise PreconditionRequiredError('send If-Match with the ETag you read, e.g. If-Match: "3"')
     value = header.strip()
+    # RFC 9110 lets * match any current representation; every write here must name the version it
+    # was made against, so * is refused as no precondition at all (RFC 6585 §3).
     if value == "*":
         raise PreconditionRequiredError(
             'If-Match: * would overwrite blindly; send the ETag you read, e.g. "3"'
         )
-    value = value.removeprefix("W/").strip('"')
+    if value.startswith("W/"):
+        return MatchesNoVersion(f"If-Match {header!r} is a weak ETag, and If-Match never matches one")
+    value = value.strip('"')
     if not _VERSION.fullmatch(value):
-        raise PreconditionFailedError(f"If-Match {header!r} does not match the current version")
+        return MatchesNoVersion(f"If-Match {header!r} is not an ETag this API issued")
     return int(value)
 
 
-def expected_version(header: str | None) -> int | DomainError:
+def expected_version(header: str | None) -> ExpectedVersion:
     """parse_if_match, with its refusal returned rather than raised: logic raises it, after
     deciding whether the caller may make the change at all (see liveblog.logic.versions)."""
     try:
         return parse_if_match(header)
-    except (PreconditionRequiredError, PreconditionFailedError) as exc:
+    except PreconditionRequiredError as exc:
         return exc
 
 

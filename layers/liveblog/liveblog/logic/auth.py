@@ -43,6 +43,14 @@ class Principal:
 def principal_from_claims(claims: Mapping[str, Any] | None) -> Principal:
     if not claims or not claims.get("sub"):
         raise UnauthorizedError("a valid bearer token is required")
+    # The authorizer accepts Cognito access tokens too (they carry the client id), but only the ID
+    # token says who the person is: an access token has no name, so its username would be the byline.
+    use = claims.get("token_use")
+    if use != "id":
+        raise UnauthorizedError(
+            "send the Cognito ID token (IdToken) as the bearer token, not the access token",
+            details={"token_use": None if use is None else str(use)[:20]},
+        )
     name = claims.get("name") or claims.get("cognito:username") or claims.get("email") or claims["sub"]
     return Principal(
         user_id=str(claims["sub"]), name=str(name)[:200], groups=parse_groups(claims.get("cognito:groups"))

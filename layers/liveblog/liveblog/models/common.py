@@ -1,8 +1,9 @@
 """Field types shared by every model: ids, slugs, text with limits, UTC timestamps."""
 
 from datetime import UTC, datetime
+from functools import lru_cache
+from importlib import resources
 from typing import Annotated, Generic, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -38,11 +39,20 @@ def format_utc(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _check_time_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder such as "America"
-        raise ValueError(f"{name!r} is not an IANA time zone name such as 'America/Toronto'") from exc
+@lru_cache(maxsize=1)
+def iana_time_zones() -> frozenset[str]:
+    """The zone names of the tzdata package, the list zoneinfo.available_timezones() reads too.
+
+    Not the system's zoneinfo folder: Lambda's runtime may have none, and where there is one it also
+    holds files that load as zones but name no place (posixrules, localtime, posix/*, right/*).
+    """
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(listed) - {"Factory"}  # a placeholder ("-00") for systems with no zone set
+
+
+def _check_time_zone(name: str, info: ValidationInfo) -> str:
+    if not is_trusted(info) and name not in iana_time_zones():
+        raise ValueError(f"{name!r} is not a time zone; expected an IANA time zone such as 'Europe/Paris'")
     return name
 
 

@@ -39,6 +39,7 @@ from liveblog.models import Blog, BlogStatus, Entry, EntryStatus, Photo, PhotoSt
 from liveblog.models.common import format_utc
 from liveblog.storage import photos as photo_references
 from liveblog.storage.cursor import decode_cursor, encode_cursor
+from liveblog.storage.retention import EXPIRES_AT, tombstone_expires_at
 from liveblog.storage.transactions import (
     Cancelled,
     Step,
@@ -129,6 +130,8 @@ def _entry_item(entry: Entry) -> dict[str, Any]:
         plain.update(GSI2PK=f"BLOG#{entry.blog_id}#KEY", GSI2SK=f"{entry.pub_seq:010d}")
     if entry.status == EntryStatus.SCHEDULED and entry.publish_at is not None:
         plain.update(GSI2PK="SCHEDULED", GSI2SK=f"{format_utc(entry.publish_at)}#{entry.blog_id}#{entry.id}")
+    if entry.status == EntryStatus.DELETED and entry.deleted_at is not None:
+        plain[EXPIRES_AT] = tombstone_expires_at(entry.deleted_at)
     return plain
 
 
