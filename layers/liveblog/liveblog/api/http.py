@@ -50,8 +50,8 @@ def _bounded_int(text: str) -> int:
 
 
 def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value) or len(text) > 2 * MAX_NUMBER_DIGITS:
+    # The length is checked before converting, so no conversion ever sees thousands of digits.
+    if len(text) > 2 * MAX_NUMBER_DIGITS or not math.isfinite(value := float(text)):
         raise ValueError(f"the number {text[:40]} is out of range")
     return value
 
@@ -60,14 +60,23 @@ def _no_constants(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+# Each pattern repeats one character class and nothing else, so the regex engine reads every character
+# once and never backtracks. An escape is dropped first so that an escaped quote cannot end a string;
+# a string's closing quote is optional so that an unterminated one is a single match to the end of the
+# text, not a failed match tried again from every later quote (which is quadratic).
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
+_STRING = re.compile(r'"[^"]*"?')
 _NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
 _NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def _depth(text: str) -> int:
-    """How deep arrays and objects nest, counted in C-speed passes (brackets in strings skipped)."""
-    brackets = _NOT_A_BRACKET.sub("", _STRING.sub("", text))
+    """How deep arrays and objects nest (brackets in strings skipped), in time linear in the text.
+
+    Escapes are paired from the start of the text, which matches JSON's own reading up to the first
+    backslash outside a string; json.loads refuses the body there, so what follows it cannot nest.
+    """
+    brackets = _NOT_A_BRACKET.sub("", _STRING.sub("", _ESCAPE.sub("", text)))
     return max(accumulate(map(_NESTING.__getitem__, brackets)), default=0)
 
 
