@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from liveblog.api.http import expected_version, parse_if_match, screen_envelope
+from liveblog.api.http import (
+    MAX_JSON_DEPTH,
+    expected_version,
+    parse_if_match,
+    screen_envelope,
+    strict_json_loads,
+)
 from liveblog.errors import (
     InvalidCursorError,
     PayloadTooLargeError,
@@ -188,3 +194,34 @@ def _forge(value: object) -> str:
 def test_forged_or_foreign_cursors_are_refused(cursor: str) -> None:
     with pytest.raises(InvalidCursorError):
         decode_cursor(cursor, {"PK": "BLOG#mine"}, KEYS)
+
+
+def nested_in_a_field(depth: int, before: str = '"x"') -> str:
+    """An object whose field "b" nests arrays so that the deepest value is `depth` levels down, between
+    two strings: a count that misreads where the first ends takes the arrays for text."""
+    return '{"a": ' + before + ', "b": ' + "[" * (depth - 1) + "1" + "]" * (depth - 1) + ', "c": "z"}'
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        pytest.param('"x"', id="plain"),
+        pytest.param(r'"ends in an escaped backslash\\"', id="escaped-backslash"),
+        pytest.param(r'"\\\"[[[[{{{{"', id="escaped-backslash-then-escaped-quote"),
+        pytest.param(r'"\"]]]]}}}}"', id="escaped-quote-then-closing-brackets"),
+    ],
+)
+def test_nesting_is_counted_outside_strings_whatever_they_escape(before: str) -> None:
+    # Given a string that a careless count would leave open, or whose brackets it would count
+    # When the arrays after it nest exactly to the limit, then one level more
+    at_limit = strict_json_loads(nested_in_a_field(MAX_JSON_DEPTH, before))
+
+    # Then the first is parsed as sent and the second refused for its nesting
+    assert at_limit["a"] == json.loads(before)
+    with pytest.raises(json.JSONDecodeError, match=f"deeper than {MAX_JSON_DEPTH}"):
+        strict_json_loads(nested_in_a_field(MAX_JSON_DEPTH + 1, before))
+
+
+def test_nesting_past_the_parsers_own_limit_is_refused_as_too_deep() -> None:
+    with pytest.raises(json.JSONDecodeError, match=f"deeper than {MAX_JSON_DEPTH}"):
+        strict_json_loads("[" * 100_000 + "]" * 100_000)

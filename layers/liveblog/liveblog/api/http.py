@@ -60,35 +60,36 @@ def _no_constants(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-# Each pattern repeats one character class and nothing else, so the regex engine reads every character
-# once and never backtracks. An escape is dropped first so that an escaped quote cannot end a string;
-# a string's closing quote is optional so that an unterminated one is a single match to the end of the
-# text, not a failed match tried again from every later quote (which is quadratic).
-_ESCAPE = re.compile(r"\\.", re.DOTALL)
-_STRING = re.compile(r'"[^"]*"?')
+_STRING = re.compile(r'"[^"]*"')
 _NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
 _NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
+_TOO_DEEP = f"arrays and objects nest deeper than {MAX_JSON_DEPTH} levels"
 
 
-def _depth(text: str) -> int:
-    """How deep arrays and objects nest (brackets in strings skipped), in time linear in the text.
+def _depth(valid_json: str) -> int:
+    """How deep arrays and objects nest in a text json.loads accepted, brackets in strings skipped.
 
-    Escapes are paired from the start of the text, which matches JSON's own reading up to the first
-    backslash outside a string; json.loads refuses the body there, so what follows it cannot nest.
+    Only ever given valid JSON, where every backslash is in a string and every string is closed: then
+    dropping escaped backslashes, then escaped quotes, leaves quotes only at the ends of strings, and
+    each step reads the text once, whatever it holds.
     """
-    brackets = _NOT_A_BRACKET.sub("", _STRING.sub("", _ESCAPE.sub("", text)))
+    unescaped = valid_json.replace("\\\\", "").replace('\\"', "")
+    brackets = _NOT_A_BRACKET.sub("", _STRING.sub("", unescaped))
     return max(accumulate(map(_NESTING.__getitem__, brackets)), default=0)
 
 
 def strict_json_loads(text: str) -> Any:
     """Parse a request body, refusing what json.loads lets through but no API client means: NaN and
     Infinity, duplicate keys (two parsers may keep different ones), numbers of thousands of digits
-    (which cost quadratic time to convert) and deep nesting (which exhausts the stack). Every refusal
-    is a JSONDecodeError, so it answers 400 malformed_json like any other broken body."""
-    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _depth(text) > MAX_JSON_DEPTH:
-        raise _refuse(f"arrays and objects nest deeper than {MAX_JSON_DEPTH} levels", text)
+    (which cost quadratic time to convert) and nesting deeper than MAX_JSON_DEPTH. Every refusal is a
+    JSONDecodeError, so it answers 400 malformed_json like any other broken body.
+
+    The C parser reads first: it takes time linear in the text, and stops nesting at the interpreter's
+    recursion limit. So the nesting is counted only in text known to be JSON, and a text built to
+    make a scanner read it again and again (an unterminated string of escaped quotes) never reaches one.
+    """
     try:
-        return json.loads(
+        body = json.loads(
             text,
             object_pairs_hook=_unique_keys,
             parse_int=_bounded_int,
@@ -97,8 +98,13 @@ def strict_json_loads(text: str) -> Any:
         )
     except json.JSONDecodeError:
         raise
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise _refuse(_TOO_DEEP, text) from None
+    except ValueError as exc:
         raise _refuse(str(exc), text) from None
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _depth(text) > MAX_JSON_DEPTH:
+        raise _refuse(_TOO_DEEP, text)
+    return body
 
 
 class ErrorDetail(Model):
