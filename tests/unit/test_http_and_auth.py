@@ -10,7 +10,8 @@ from liveblog.api.http import (
     MAX_JSON_DEPTH,
     expected_version,
     parse_if_match,
-    screen_envelope,
+    refuse_non_json_body,
+    refuse_oversize_body,
     strict_json_loads,
 )
 from liveblog.errors import (
@@ -65,20 +66,34 @@ def event(
 
 
 def test_envelope_accepts_json_and_bodiless_requests() -> None:
-    screen_envelope(event('{"a": 1}'), 1024)
-    screen_envelope(event('{"a": 1}', "application/json; charset=utf-8"), 1024)
-    screen_envelope(event(None, None), 1024)
+    for accepted in (
+        event('{"a": 1}'),
+        event('{"a": 1}', "application/json; charset=utf-8"),
+        event(None, None),
+    ):
+        refuse_oversize_body(accepted, 1024)
+        refuse_non_json_body(accepted)
 
 
 def test_envelope_counts_bytes_not_characters() -> None:
+    refuse_oversize_body(event('"' + "é" * 510 + '"'), 1024)
     with pytest.raises(PayloadTooLargeError, match="1024"):
-        screen_envelope(event('"' + "é" * 600 + '"'), 1024)
+        refuse_oversize_body(event('"' + "é" * 512 + '"'), 1024)
 
 
 def test_envelope_counts_base64_bodies_decoded() -> None:
-    encoded = base64.b64encode(b"x" * 2000).decode()
+    refuse_oversize_body(event(base64.b64encode(b"x" * 1024).decode(), base64_encoded=True), 1024)
     with pytest.raises(PayloadTooLargeError):
-        screen_envelope(event(encoded, base64_encoded=True), 1024)
+        refuse_oversize_body(event(base64.b64encode(b"x" * 1026).decode(), base64_encoded=True), 1024)
+
+
+def test_the_size_check_reads_nothing_but_the_length() -> None:
+    # Given a body over the limit that is neither JSON, nor declared as JSON, nor valid base64
+    garbage = event("\x00" * 2000, "text/plain", base64_encoded=True)
+
+    # Then it is refused for its size alone
+    with pytest.raises(PayloadTooLargeError):
+        refuse_oversize_body(garbage, 1024)
 
 
 @pytest.mark.parametrize(
@@ -86,7 +101,7 @@ def test_envelope_counts_base64_bodies_decoded() -> None:
 )
 def test_envelope_refuses_bodies_that_are_not_json(content_type: str | None) -> None:
     with pytest.raises(UnsupportedMediaTypeError):
-        screen_envelope(event("{}", content_type), 1024)
+        refuse_non_json_body(event("{}", content_type))
 
 
 @pytest.mark.parametrize(

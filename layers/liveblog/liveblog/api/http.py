@@ -206,16 +206,26 @@ def expected_version(header: str | None) -> int | DomainError:
         return exc
 
 
-def screen_envelope(event: Mapping[str, Any], max_body_bytes: int) -> None:
-    """Refuse bodies that are too large or not JSON before anyone parses them."""
-    body = event.get("body")
-    if not body:
-        return
-    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode())
-    if size > max_body_bytes:
+def _body_bytes(event: Mapping[str, Any]) -> int:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return len(body) * 3 // 4 - body[-2:].count("=")  # padding stands for no byte
+    return len(body.encode())
+
+
+def refuse_oversize_body(event: Mapping[str, Any], max_body_bytes: int) -> None:
+    """413 for a body over the limit: counts its bytes, reads nothing in it."""
+    if (size := _body_bytes(event)) > max_body_bytes:
         raise PayloadTooLargeError(
             f"request body is {size} bytes; the limit is {max_body_bytes}", details={"limit": max_body_bytes}
         )
+
+
+def refuse_non_json_body(event: Mapping[str, Any]) -> None:
+    """415 for a body sent as anything but JSON, 400 for one that is not UTF-8 text."""
+    body = event.get("body")
+    if not body:
+        return
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     media_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in JSON_TYPES:
