@@ -432,3 +432,82 @@ def test_the_admin_api_may_take_down_a_photo_and_purge_only_the_cdn_it_serves(cf
     assert paths == [f"${{{media_bucket}.Arn}}/{prefix}/*" for prefix in ("media", "originals", "uploads")]
     [listing] = [s for s in statements if "s3:ListBucket" in _as_list(s["Action"])]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": "media/*"}}
+
+
+# Concurrency. Lambda's default quota is 1,000 executions per account and region, and it refuses a
+# reservation that would leave fewer than 100 unreserved (README, "Limits and isolation").
+ACCOUNT_CONCURRENCY = 1_000
+KEPT_UNRESERVED = 100
+CONCURRENCY_PARAMETERS = {
+    "AdminApiFunction": "AdminApiMaxConcurrency",
+    "RendererFunction": "RendererReservedConcurrency",
+    "MediaFunction": "MediaReservedConcurrency",
+}
+NO_VALUE = object()
+
+
+def _resolved(cfn: Json, value: Any, parameters: dict[str, str]) -> Any:
+    """A property as CloudFormation resolves it for these parameter values: Ref, Fn::If and the
+    Fn::Not and Fn::Equals of the conditions; NO_VALUE where AWS::NoValue leaves it out."""
+    if not (isinstance(value, dict) and len(value) == 1):
+        return value
+    ((function, argument),) = value.items()
+    if function == "Ref":
+        return NO_VALUE if argument == "AWS::NoValue" else parameters.get(argument, value)
+    if function == "Fn::If":
+        condition, when_true, when_false = argument
+        holds = _resolved(cfn, cfn["Conditions"][condition], parameters)
+        return _resolved(cfn, when_true if holds else when_false, parameters)
+    if function == "Fn::Not":
+        return not _resolved(cfn, argument[0], parameters)
+    if function == "Fn::Equals":
+        left, right = (str(_resolved(cfn, side, parameters)) for side in argument)
+        return left == right
+    return value
+
+
+def _reserved_concurrency(cfn: Json, **overrides: int) -> dict[str, Any]:
+    """Each function's ReservedConcurrentExecutions for the parameters' defaults and `overrides`."""
+    parameters = {name: str(spec.get("Default")) for name, spec in cfn["Parameters"].items()}
+    parameters |= {name: str(value) for name, value in overrides.items()}
+    return {
+        function_id: _resolved(cfn, function.get("ReservedConcurrentExecutions", NO_VALUE), parameters)
+        for function_id, function in _of_type(cfn, "AWS::Lambda::Function").items()
+    }
+
+
+def test_the_write_path_can_never_take_the_renderers_or_the_media_functions_capacity(cfn: Json) -> None:
+    # Given the transformed template with its default parameters
+    reserved = _reserved_concurrency(cfn)
+
+    # Then the renderer and the media function have executions no other function can take, the admin
+    # API is capped, and the scheduler (once a minute) draws on the pool that is left
+    renderer, media, admin = (
+        int(reserved[f]) for f in ("RendererFunction", "MediaFunction", "AdminApiFunction")
+    )
+    assert renderer > 0, reserved
+    assert media > 0, reserved
+    assert reserved["SchedulerFunction"] is NO_VALUE
+    # And the cap lets the API stage's steady rate through at half a second a request, so the gateway's
+    # own 429 refuses a flood before Lambda's throttle (a 500) does
+    _, stage = _only(_of_type(cfn, "AWS::ApiGatewayV2::Stage"))
+    rate = stage["DefaultRouteSettings"]["ThrottlingRateLimit"]
+    assert rate * 0.5 <= admin <= rate, (rate, admin)
+    # And an account with the default quota keeps Lambda's minimum unreserved
+    assert ACCOUNT_CONCURRENCY - (renderer + media + admin) >= KEPT_UNRESERVED
+
+
+@pytest.mark.parametrize(("function_id", "parameter"), CONCURRENCY_PARAMETERS.items())
+def test_a_concurrency_of_0_reserves_nothing_rather_than_stopping_the_function(
+    cfn: Json, function_id: str, parameter: str
+) -> None:
+    # Given an account whose quota is too low to reserve anything; When the parameter is set to 0
+    reserved = _reserved_concurrency(cfn, **{parameter: 0})
+
+    # Then the function has no reservation at all (a reservation of 0 would throttle every call),
+    # and the others keep theirs
+    assert reserved[function_id] is NO_VALUE
+    others = set(CONCURRENCY_PARAMETERS) - {function_id}
+    assert all(int(reserved[other]) > 0 for other in others), reserved
+    # And no value the parameter accepts reserves less than nothing
+    assert cfn["Parameters"][parameter]["MinValue"] == 0

@@ -361,6 +361,13 @@ def test_unknown_routes_and_missing_blogs_are_json_404s(api: Any) -> None:
     assert_error(missing, 404, "not_found")
 
 
+def test_only_members_learn_which_routes_exist(api: Any) -> None:
+    # Given a path no route serves; When a user in no group, or a request without claims, asks for it
+    # Then they hear that they may not, as on any route, not whether the path exists
+    assert_error(api.request("GET", "/nowhere", role="reader"), 403, "forbidden")
+    assert_error(api.request("GET", "/nowhere", role=None), 401, "unauthorized")
+
+
 def test_no_error_body_carries_a_stack_trace(api: Any, live_blog: dict[str, Any]) -> None:
     responses = [
         api.request("POST", f"/blogs/{live_blog['id']}/entries", raw_body="{"),

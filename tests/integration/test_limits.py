@@ -3,12 +3,15 @@ clean 4xx naming the problem, in bounded memory, and changes nothing stored."""
 
 import base64
 import json
+import time
 import tracemalloc
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from liveblog.api import http
 from liveblog.api.admin import MAX_PROBLEMS_LISTED
 from liveblog.api.http import MAX_JSON_DEPTH, MAX_NUMBER_DIGITS
 from liveblog.models.blocks import MAX_INLINE_HTML
@@ -277,3 +280,160 @@ def measured(api: Any, method: str, path: str, body: str, headers: dict[str, str
     finally:
         tracemalloc.stop()
     return response, peak
+
+
+# The order of checks: a body's size, then who is asking, then its parse. A refusal before the parse
+# must not pay for the parse, whoever sends it and however the body is built.
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every body the admin API parses as JSON while a test runs."""
+    parsed: list[int] = []
+
+    def loads(text: str, **options: Any) -> Any:
+        parsed.append(len(text))
+        return json.loads(text, **options)
+
+    monkeypatch.setattr(http, "json", SimpleNamespace(loads=loads, JSONDecodeError=json.JSONDecodeError))
+    return parsed
+
+
+ORDER = [
+    pytest.param("reader", "create-entry", LIMIT + 1, 413, "payload_too_large", id="oversize-from-no-group"),
+    pytest.param(None, "create-entry", LIMIT + 1, 413, "payload_too_large", id="oversize-without-claims"),
+    pytest.param("editor", "update-entry", LIMIT + 1, 413, "payload_too_large", id="oversize-from-an-editor"),
+    pytest.param("reader", "create-entry", 40_000, 403, "forbidden", id="no-group"),
+    pytest.param("reader", "update-blog", 40_000, 403, "forbidden", id="no-group-on-a-blog"),
+    pytest.param(None, "create-entry", 40_000, 401, "unauthorized", id="no-claims"),
+    pytest.param("contributor", "create-blog", 40_000, 403, "forbidden", id="contributor-creating-a-blog"),
+    pytest.param("contributor", "update-blog", 40_000, 403, "forbidden", id="contributor-changing-a-blog"),
+]
+
+
+@pytest.mark.parametrize(("role", "route", "size", "status", "code"), ORDER)
+def test_size_then_caller_are_judged_before_the_body_is_parsed(
+    api: Any,
+    story: dict[str, Any],
+    parses: list[int],
+    role: str | None,
+    route: str,
+    size: int,
+    status: int,
+    code: str,
+) -> None:
+    # Given a well-formed body of `size` bytes that a parse would have to read through
+    body = ordinary_entry(size)
+    method, path, headers = ROUTES[route](story)
+    before = stored(api, story["blog"]["id"])
+
+    # When a caller sends it to a write route
+    response = api.request(method, path, raw_body=body, headers=headers, role=role)
+
+    # Then they hear the size refusal, or their own, and the body was never parsed
+    assert response.status == status, response.body
+    assert response.body["error"]["code"] == code
+    assert parses == []
+    assert stored(api, story["blog"]["id"]) == before
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=fence",
+        "multipart/form-data",
+    ],
+)
+def test_a_user_in_no_group_is_refused_whatever_the_body_is_sent_as(
+    api: Any, story: dict[str, Any], content_type: str
+) -> None:
+    # Given a body Powertools would parse with its own form or multipart parser, or refuse as not JSON
+    body = "--fence\r\nContent-Disposition: form-data; name=title\r\n\r\nx\r\n--fence--\r\n"
+
+    # When a user in no group sends it
+    response = api.request(
+        "POST",
+        f"/blogs/{story['blog']['id']}/entries",
+        raw_body=body,
+        headers={"Content-Type": content_type},
+        role="reader",
+    )
+
+    # Then they hear that they may not, before anything about the body
+    assert response.status == 403, response.body
+    assert response.body["error"]["code"] == "forbidden"
+
+
+# Time: a body built to make a scanner re-read it costs about what an ordinary body of its size costs.
+# Each is measured as its fastest of a few runs, since noise on a shared machine only ever adds time.
+SLOWER_AT_MOST = 5
+
+
+def ordinary_entry(size: int) -> str:
+    """A well-formed entry of exactly `size` bytes: paragraphs of plain prose."""
+    prose = "Ferries stay in port as gusts reach 110 km/h on Quay Street. "
+    paragraph = (prose * (4_000 // len(prose)))[:4_000]
+    head = '{"title": "Storm update", "blocks": ['
+    blocks = []
+    while len(head) + len(",".join(blocks)) + 100 + len(paragraph) < size:
+        blocks.append(json.dumps({"type": "paragraph", "html": paragraph}))
+    body = head + ",".join(blocks)
+    last = size - len(body) - len(', {"type": "paragraph", "html": ""}]}')
+    body += ', {"type": "paragraph", "html": "' + paragraph[:last] + '"}]}'
+    assert len(body.encode()) == size
+    return body
+
+
+def pathological(size: int) -> dict[str, str]:
+    """Bodies of exactly `size` bytes that made a string-stripping regex retry from every quote."""
+    return {
+        "escaped quotes in an open string": ("[" * 40 + '"' + '\\"' * size)[:size],
+        "escaped quotes and brackets in an open string": ('["' + '\\"[' * size)[:size],
+        "quotes and brackets": ('["' + '[\\"' * size)[:size],
+        "brackets, then a quote": "[" * (size - 1) + '"',
+    }
+
+
+def fastest(send: Callable[[], Any], runs: int = 5, budget_seconds: float = 10.0) -> float:
+    """The fastest of `runs` calls, or of those made before `budget_seconds` ran out."""
+    times: list[float] = []
+    started = time.perf_counter()
+    while len(times) < runs and time.perf_counter() - started < budget_seconds:
+        begun = time.perf_counter()
+        send()
+        times.append(time.perf_counter() - begun)
+    return min(times)
+
+
+@pytest.mark.parametrize(
+    ("role", "size", "status"),
+    [
+        pytest.param("editor", 48 * 1024, 400, id="48KB-from-an-editor"),
+        pytest.param("editor", 200 * 1024, 400, id="200KB-from-an-editor"),
+        pytest.param("reader", 48 * 1024, 403, id="48KB-from-no-group"),
+        pytest.param("reader", LIMIT + 10 * 1024, 413, id="266KB-from-no-group"),
+    ],
+)
+def test_a_pathological_body_costs_no_more_than_an_ordinary_one(
+    api: Any, story: dict[str, Any], role: str, size: int, status: int
+) -> None:
+    # Given an ordinary entry of `size` bytes, and bodies of that size built to be re-read
+    path = f"/blogs/{story['blog']['id']}/entries"
+
+    def send(body: str) -> Any:
+        return api.request("POST", path, raw_body=body, role=role)
+
+    ordinary = fastest(lambda: send(ordinary_entry(size)))
+    slow = []
+    for name, body in pathological(size).items():
+        # When each is sent, as often as the ordinary one was
+        response = send(body)
+        took = fastest(lambda body=body: send(body))
+
+        # Then each gets its 4xx as soon as an ordinary body gets its answer
+        assert response.status == status, (name, response.body)
+        if took > SLOWER_AT_MOST * ordinary:
+            slow.append(f"{name}: {took:.3f} s, an ordinary body {ordinary:.3f} s")
+    assert not slow, "\n".join(slow)

@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from liveblog.api.http import expected_version, parse_if_match, screen_envelope
+from liveblog.api.http import (
+    MAX_JSON_DEPTH,
+    expected_version,
+    parse_if_match,
+    refuse_non_json_body,
+    refuse_oversize_body,
+    strict_json_loads,
+)
 from liveblog.errors import (
     InvalidCursorError,
     PayloadTooLargeError,
@@ -82,20 +89,34 @@ def event(
 
 
 def test_envelope_accepts_json_and_bodiless_requests() -> None:
-    screen_envelope(event('{"a": 1}'), 1024)
-    screen_envelope(event('{"a": 1}', "application/json; charset=utf-8"), 1024)
-    screen_envelope(event(None, None), 1024)
+    for accepted in (
+        event('{"a": 1}'),
+        event('{"a": 1}', "application/json; charset=utf-8"),
+        event(None, None),
+    ):
+        refuse_oversize_body(accepted, 1024)
+        refuse_non_json_body(accepted)
 
 
 def test_envelope_counts_bytes_not_characters() -> None:
+    refuse_oversize_body(event('"' + "é" * 510 + '"'), 1024)
     with pytest.raises(PayloadTooLargeError, match="1024"):
-        screen_envelope(event('"' + "é" * 600 + '"'), 1024)
+        refuse_oversize_body(event('"' + "é" * 512 + '"'), 1024)
 
 
 def test_envelope_counts_base64_bodies_decoded() -> None:
-    encoded = base64.b64encode(b"x" * 2000).decode()
+    refuse_oversize_body(event(base64.b64encode(b"x" * 1024).decode(), base64_encoded=True), 1024)
     with pytest.raises(PayloadTooLargeError):
-        screen_envelope(event(encoded, base64_encoded=True), 1024)
+        refuse_oversize_body(event(base64.b64encode(b"x" * 1026).decode(), base64_encoded=True), 1024)
+
+
+def test_the_size_check_reads_nothing_but_the_length() -> None:
+    # Given a body over the limit that is neither JSON, nor declared as JSON, nor valid base64
+    garbage = event("\x00" * 2000, "text/plain", base64_encoded=True)
+
+    # Then it is refused for its size alone
+    with pytest.raises(PayloadTooLargeError):
+        refuse_oversize_body(garbage, 1024)
 
 
 @pytest.mark.parametrize(
@@ -103,7 +124,7 @@ def test_envelope_counts_base64_bodies_decoded() -> None:
 )
 def test_envelope_refuses_bodies_that_are_not_json(content_type: str | None) -> None:
     with pytest.raises(UnsupportedMediaTypeError):
-        screen_envelope(event("{}", content_type), 1024)
+        refuse_non_json_body(event("{}", content_type))
 
 
 @pytest.mark.parametrize(
@@ -235,3 +256,34 @@ def _forge(value: object) -> str:
 def test_forged_or_foreign_cursors_are_refused(cursor: str) -> None:
     with pytest.raises(InvalidCursorError):
         decode_cursor(cursor, {"PK": "BLOG#mine"}, KEYS)
+
+
+def nested_in_a_field(depth: int, before: str = '"x"') -> str:
+    """An object whose field "b" nests arrays so that the deepest value is `depth` levels down, between
+    two strings: a count that misreads where the first ends takes the arrays for text."""
+    return '{"a": ' + before + ', "b": ' + "[" * (depth - 1) + "1" + "]" * (depth - 1) + ', "c": "z"}'
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        pytest.param('"x"', id="plain"),
+        pytest.param(r'"ends in an escaped backslash\\"', id="escaped-backslash"),
+        pytest.param(r'"\\\"[[[[{{{{"', id="escaped-backslash-then-escaped-quote"),
+        pytest.param(r'"\"]]]]}}}}"', id="escaped-quote-then-closing-brackets"),
+    ],
+)
+def test_nesting_is_counted_outside_strings_whatever_they_escape(before: str) -> None:
+    # Given a string that a careless count would leave open, or whose brackets it would count
+    # When the arrays after it nest exactly to the limit, then one level more
+    at_limit = strict_json_loads(nested_in_a_field(MAX_JSON_DEPTH, before))
+
+    # Then the first is parsed as sent and the second refused for its nesting
+    assert at_limit["a"] == json.loads(before)
+    with pytest.raises(json.JSONDecodeError, match=f"deeper than {MAX_JSON_DEPTH}"):
+        strict_json_loads(nested_in_a_field(MAX_JSON_DEPTH + 1, before))
+
+
+def test_nesting_past_the_parsers_own_limit_is_refused_as_too_deep() -> None:
+    with pytest.raises(json.JSONDecodeError, match=f"deeper than {MAX_JSON_DEPTH}"):
+        strict_json_loads("[" * 100_000 + "]" * 100_000)

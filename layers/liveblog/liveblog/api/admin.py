@@ -7,19 +7,24 @@ from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from pydantic import BaseModel
 
 from liveblog.api.http import (
     error_response,
     etag,
     expected_version,
+    refuse_non_json_body,
+    refuse_oversize_body,
     responses,
-    screen_envelope,
     strict_json_loads,
 )
 from liveblog.api.idempotency import IdempotentRunner
@@ -134,8 +139,8 @@ def created(
     return with_etag(model, 201, headers)
 
 
-# Role rules that need neither the body nor a stored item, by route function: invalid_request applies
-# them before reporting a body's problems, so a caller their role refuses hears 403, not 422.
+# Role rules that need neither the body nor a stored item, by route function: screen_request applies
+# them before the body is read, so a caller their role refuses hears 403, never 400 or 422.
 ROLE_FIRST: dict[Callable[..., Any], Callable[[Principal], None]] = {}
 
 
@@ -163,12 +168,33 @@ def refuse_unauthorized_first() -> None:
 # Request screening and errors: every failure leaves as {"error": {"code", "message", "details"}}.
 
 
-def screen_request(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
-    screen_envelope(app.current_event.raw_event, services().settings.max_body_bytes)
-    return next_middleware(app)
+def screen_request() -> None:
+    """What every request passes before anything reads its body, in this order: its size (413), who
+    is asking and whether their role may call the route at all (401, 403), its media type and
+    encoding (415, 400). None of them reads more of the body than its length and its bytes."""
+    event = app.current_event.raw_event
+    refuse_oversize_body(event, services().settings.max_body_bytes)
+    refuse_unauthorized_first()
+    refuse_non_json_body(event)
 
 
-app.use(middlewares=[screen_request])
+class ScreenedValidation(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation, with the screen first.
+
+    Validation is where Powertools parses a body (JSON through json_body_deserializer, forms and
+    multipart with its own parsers), and it runs before every middleware given to app.use, on every
+    route, the 404 one too (none here turns validation off). Screening at its start is the one place
+    that precedes every parse.
+    """
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response:
+        screen_request()
+        return super().handler(app, next_middleware)
+
+
+# Powertools builds each route's middleware stack from this attribute, request validation first, and
+# has no public hook that runs earlier. tests/integration/test_limits.py fails if it stops doing so.
+app._request_validation_middleware = ScreenedValidation()
 
 
 @app.exception_handler(DomainError)
@@ -178,14 +204,7 @@ def domain_error(exc: DomainError) -> Response:
 
 @app.exception_handler(RequestValidationError)
 def invalid_request(exc: RequestValidationError) -> Response:
-    # Validation runs before middlewares, so who is asking, whether their role may call the route,
-    # and how big or what type the body is are checked here first: those answers take precedence
-    # over the body's details.
-    try:
-        screen_envelope(app.current_event.raw_event, services().settings.max_body_bytes)
-        refuse_unauthorized_first()
-    except DomainError as earlier_error:
-        return domain_error(earlier_error)
+    # Only a request that passed screen_request gets here: its size, caller and media type are fine.
     errors = exc.errors()
     problems = [_problem(error) for error in errors[:MAX_PROBLEMS_LISTED]]
     if any(problem["type"] == "json_invalid" for problem in problems):
@@ -225,12 +244,6 @@ def not_found(_exc: Exception) -> Response:
 
 @app.exception_handler(Exception)
 def unexpected(exc: Exception) -> Response:
-    # Powertools parses the body before screen_request runs, and its multipart parser raises a bare
-    # ValueError when the Content-Type has no boundary: a body the screen refuses gets the screen's 4xx.
-    try:
-        screen_envelope(app.current_event.raw_event, services().settings.max_body_bytes)
-    except DomainError as refused:
-        return domain_error(refused)
     logger.exception("unhandled error", extra={"path": app.current_event.path})
     return error_response(500, "internal_error", "something went wrong on our side; it has been logged")
 
