@@ -1,7 +1,8 @@
 """Field types shared by every model: ids, slugs, text with limits, UTC timestamps."""
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -12,8 +13,12 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
 )
+from pydantic_core import PydanticCustomError
 
 ULID_PATTERN = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
@@ -38,6 +43,36 @@ def format_utc(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+TIME_EXAMPLE = '"2026-11-28T09:00:00-04:00" or "2026-11-28T13:00:00Z"'
+# pydantic's words for these ("invalid character in year") describe its parser, not what to send;
+# its reason is kept only for a value that is ISO 8601 in shape ("month value is outside ... 1-12").
+_UNREADABLE_TIME = frozenset({"datetime_parsing", "datetime_from_date_parsing", "datetime_type"})
+_ISO_DATE_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _explain_time(value: Any, parse: ValidatorFunctionWrapHandler) -> datetime:
+    try:
+        parsed: datetime = parse(value)
+    except ValidationError as exc:
+        problems = exc.errors()
+        if any(error["type"] == "timezone_aware" for error in problems):
+            raise PydanticCustomError(
+                "timezone_aware",
+                "a time needs its offset from UTC, such as {example}",
+                {"example": TIME_EXAMPLE},
+            ) from None
+        unreadable = [error for error in problems if error["type"] in _UNREADABLE_TIME]
+        if unreadable:
+            message = "expected an ISO 8601 time with its offset, such as {example}"
+            reason = (unreadable[0].get("ctx") or {}).get("error")
+            if reason and isinstance(value, str) and _ISO_DATE_START.match(value):
+                message += " ({reason})"
+            context = {"example": TIME_EXAMPLE, "reason": str(reason)}
+            raise PydanticCustomError("datetime_format", message, context) from None
+        raise
+    return parsed
+
+
 def _check_time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
@@ -48,6 +83,7 @@ def _check_time_zone(name: str) -> str:
 
 UtcDateTime = Annotated[
     AwareDatetime,
+    WrapValidator(_explain_time),
     AfterValidator(_to_utc),
     PlainSerializer(format_utc, return_type=str),
     Field(
