@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 ULID_PATTERN = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 _MANY_LINES = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f]*$"  # newlines and CR LF pasted from Windows
 
@@ -101,7 +102,7 @@ Slug = Annotated[
     Field(
         min_length=3,
         max_length=80,
-        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+        pattern=SLUG_PATTERN,
         description="Lowercase letters, digits and single hyphens; it names the blog's public URLs",
         examples=["harbour-city-marathon-2026"],
     ),
