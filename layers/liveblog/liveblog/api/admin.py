@@ -69,7 +69,10 @@ def openapi_json() -> str:
     app.configure_openapi(
         title="Liveblog admin API",
         version=API_VERSION,
-        description="Editors post and correct live-blog entries here; readers read the JSON snapshots on the CDN.",
+        description="Editors post and correct live-blog entries here; readers read the JSON snapshots on the CDN. "
+        "A request wrong in several ways gets the first of: 401; 403 (role); 413, 415, 400 (size, type, JSON); "
+        "422 (the body's own fields); 404; 403 (whose draft or photo); 428, 412 (If-Match, checked just before "
+        "the change, RFC 9110 §13.2.1); 409, 422 (the change against the stored state).",
         security_schemes={"bearer": HTTPBearer(bearerFormat="JWT", description="A Cognito ID token")},
         security=[{"bearer": []}],
     )

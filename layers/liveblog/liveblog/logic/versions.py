@@ -3,9 +3,11 @@
 from liveblog.errors import DomainError, PreconditionFailedError
 
 # The version a write names (its If-Match), or the error that says why it named none we could use
-# (428 missing, 412 unusable). Logic checks it only once the caller is known to be allowed the write:
-# preconditions are evaluated only for a request that would otherwise succeed (RFC 9110 §13.2.1),
-# so a caller their role refuses hears 403, not "send If-Match" or "stale version".
+# (428 missing, 412 unusable). RFC 9110 §13.2.1: preconditions are evaluated after the normal request
+# checks, just before the change, and ignored when the request would fail without them. So logic checks
+# it after the role, the body's own shape (the models), the resource's existence and whose it is, and
+# before what depends on the stored state (an illegal move, a pin on a missing entry): a request that
+# cannot succeed whatever its version never hears "send If-Match" or "stale version".
 ExpectedVersion = int | DomainError
 
 

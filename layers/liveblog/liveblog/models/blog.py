@@ -130,4 +130,8 @@ class BlogPatch(StrictModel):
         nulled = sorted(name for name in self.model_fields_set - clearable if getattr(self, name) is None)
         if nulled:
             raise ValueError(f"{', '.join(nulled)} cannot be null")
+        # Checked here when the body alone is wrong, so it is answered before If-Match is; a bound
+        # that contradicts the stored other one is liveblog.logic.blogs' to refuse.
+        if self.coverage_start_at and self.coverage_end_at and self.coverage_end_at < self.coverage_start_at:
+            raise ValueError("coverage_end_at must not be before coverage_start_at")
         return self

@@ -158,4 +158,11 @@ class EntryPatch(StrictModel):
         if nulled:
             raise ValueError(f"{', '.join(nulled)} cannot be null")
         _check_content(self.blocks)
+        # Only when the body clears publish_at: without it in the body, the stored time may do.
+        if (
+            self.status == EntryStatus.SCHEDULED
+            and "publish_at" in self.model_fields_set
+            and not self.publish_at
+        ):
+            raise ValueError("a scheduled entry needs publish_at")
         return self
