@@ -33,7 +33,9 @@ BUILT_LAYER := .aws-sam/build/LiveblogLayer/python
 help:
 	@echo "make venv                 create .venv and install the project with its dev tools"
 	@echo "make tools                create .venv-tools (SAM CLI) and .venv-checkov (checkov)"
-	@echo "make dev                  run the local stack (API :3000, CDN :3001, moto :5000) until Ctrl-C"
+	@echo "make dev                  run the local stack (API :3000, CDN :3001, moto :5000) until Ctrl-C;"
+	@echo "                          DEMO=0 skips the demo story, ARGS=\"--scheduler-seconds 1\" passes options;"
+	@echo "                          ports from LIVEBLOG_API_PORT, LIVEBLOG_CDN_PORT, LIVEBLOG_AWS_PORT"
 	@echo "make token ROLE=editor    print a JWT for the local API (ROLE=editor|contributor)"
 	@echo "make demo-live EVERY=5    post an invented update to the demo story every EVERY s (needs make dev)"
 	@echo "make lint                 ruff, mypy, cfn-lint and the layer requirements check"
@@ -69,8 +71,10 @@ tools: $(TOOLS_STAMP) $(CHECKOV_STAMP)
 	@.venv-$*/bin/python -m pip install --quiet --disable-pip-version-check -r $< >&2
 	@touch $@
 
+# DEMO=0 rather than --no-demo: make reads every --option as its own. Unset, LIVEBLOG_DEMO from the
+# shell still applies.
 dev: venv
-	$(BIN)/python -m liveblog_local dev
+	$(if $(DEMO),LIVEBLOG_DEMO=$(DEMO) )$(BIN)/python -m liveblog_local dev $(ARGS)
 
 token: venv
 	@$(BIN)/python -m liveblog_local token --role $(ROLE)

@@ -15,11 +15,21 @@ from types import FrameType
 
 import requests
 
+from liveblog_local import LOCAL_REGION
 from liveblog_local.demo import DEMO_SLUG, DemoError, headline, live_updates, reader_url, seed_demo
 from liveblog_local.stack import DevStackInfo, LocalStack, Ports, start_dev_stack
 from liveblog_local.tokens import DEFAULT_TTL_SECONDS, DEFAULT_USERS, issue_token
 
 log = logging.getLogger("liveblog_local")
+
+
+def aws_cli_example(aws_url: str, table: str) -> str:
+    """An aws CLI command that works as pasted, on a machine with no AWS configuration too: moto takes
+    any credentials, but the CLI refuses to sign a request without some, or without a region."""
+    return (
+        f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={LOCAL_REGION} "
+        f"aws --endpoint-url {aws_url} dynamodb scan --table-name {table}"
+    )
 
 
 def _banner(info: DevStackInfo, token: str, demo: bool) -> str:
@@ -35,7 +45,7 @@ Liveblog local stack
   CDN          {info.cdn_url}   e.g. {info.cdn_url}/v1/blogs/<slug>/latest.json, photos under /media/
   Reader       {reader_url(info.cdn_url, DEMO_SLUG if demo else "<slug>")}
   AWS (moto)   {aws_url}   tables: {table_list}   buckets: {bucket_list}
-               aws --endpoint-url {aws_url} dynamodb scan --table-name ContentTable
+               {aws_cli_example(aws_url, info.tables["ContentTable"])}
   Given up on  {dead_letter_list}
 Data lives in moto's memory and is lost when this process exits.
 

@@ -51,7 +51,21 @@ def load_handler(
     name: str, attribute: str = "lambda_handler", functions_dir: Path = FUNCTIONS_DIR
 ) -> Handler:
     handler: Handler = getattr(load_module(name, functions_dir), attribute)
+    keep_log_keys_per_thread()
     return handler
+
+
+def keep_log_keys_per_thread() -> None:
+    """Powertools' `inject_lambda_context` stores the function's name, request id and correlation id
+    in the logger itself, which every function shares: in Lambda each function has a process of its
+    own, but here they run side by side on threads, and one function's lines would name whichever
+    function started last. Stored per thread instead, each line names the invocation that wrote it.
+
+    Called once the handlers are imported: the logger reads its level from the environment then.
+    """
+    from liveblog.observability import logger
+
+    logger.append_keys = logger.thread_safe_append_keys  # type: ignore[method-assign]
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -201,6 +202,27 @@ def test_the_aws_endpoint_is_inspectable_with_boto3(stack: Any) -> None:
         aws_secret_access_key="testing",
     )
     assert {"ContentTable", "IdempotencyTable"} <= set(client.list_tables()["TableNames"])
+
+
+def test_the_banners_aws_cli_line_works_as_pasted_without_aws_configuration(
+    stack: Any, tmp_path: Path
+) -> None:
+    # Given the aws CLI line `make dev` printed, and a shell with no AWS settings or ~/.aws at all
+    [line] = [text.strip() for text in stack.log.read_text().splitlines() if "dynamodb scan" in text]
+    assert f"--endpoint-url {stack.aws} " in line
+    assert "AWS_DEFAULT_REGION=us-east-1" in line  # the region the stack's tables live in
+    assert "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing" in line
+    if shutil.which("aws") is None:
+        pytest.skip("the aws CLI is not installed; the line's region and credentials were checked")
+    bare = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    bare["HOME"] = str(tmp_path)  # no ~/.aws/config or credentials
+
+    # When it is pasted
+    result = subprocess.run(["bash", "-c", line], capture_output=True, text=True, env=bare, timeout=60)
+
+    # Then it lists the content table's items
+    assert result.returncode == 0, result.stderr
+    assert '"Items"' in result.stdout
 
 
 def test_a_published_entry_reaches_the_cdn_within_seconds(stack: Any) -> None:

@@ -219,3 +219,103 @@ def test_listing_blogs_pages_with_cursors_and_filters_by_status(api: Any) -> Non
     assert [blog_id for blog_id in seen if blog_id in mine] == [blog["id"] for blog in reversed(created)]
     live = api.request("GET", "/blogs", query={"status": "live", "limit": "100"}).body["items"]
     assert {blog["id"] for blog in live} & mine == {blog["id"] for blog in created[:2]}
+
+
+def test_a_blog_is_found_by_its_slug(api: Any, slug: str) -> None:
+    # Given two blogs, one of them the storm's
+    storm = api.go_live(api.create_blog(slug=slug))
+    api.create_blog(slug=f"{slug}-other")
+
+    # When an editor looks the storm up by its slug, with and without a status
+    found = api.request("GET", "/blogs", query={"slug": slug})
+    live = api.request("GET", "/blogs", query={"slug": slug, "status": "live"})
+    draft = api.request("GET", "/blogs", query={"slug": slug, "status": "draft"})
+
+    # Then the page holds that one blog, exactly as GET /blogs/{id} shows it, and no cursor
+    assert found.status == 200
+    assert found.body == {"items": [storm], "next_cursor": None}
+    assert live.body["items"] == [storm]
+    # And a status it does not have finds nothing
+    assert draft.status == 200
+    assert draft.body == {"items": [], "next_cursor": None}
+
+
+def test_a_slug_no_blog_holds_finds_an_empty_page(api: Any, slug: str) -> None:
+    # Given a blog renamed away from a slug while a draft
+    blog = api.create_blog(slug=f"{slug}-old")
+    patch_blog(api, blog, {"slug": f"{slug}-new"})
+
+    # When the old slug and one never used are looked up
+    old = api.request("GET", "/blogs", query={"slug": f"{slug}-old"})
+    never = api.request("GET", "/blogs", query={"slug": f"{slug}-never"})
+
+    # Then both pages are empty: not a 404, since the listing itself exists
+    assert (old.status, old.body) == (200, {"items": [], "next_cursor": None})
+    assert (never.status, never.body) == (200, {"items": [], "next_cursor": None})
+
+
+def test_a_slug_lookup_refuses_a_cursor_and_an_invalid_slug(api: Any, slug: str) -> None:
+    # Given a blog and a cursor from the listing of all blogs
+    api.create_blog(slug=slug)
+    api.create_blog()
+    cursor = api.request("GET", "/blogs", query={"limit": "1"}).body["next_cursor"]
+
+    # When the slug lookup is sent with that cursor, and with a slug no blog could have
+    with_cursor = api.request("GET", "/blogs", query={"slug": slug, "cursor": cursor})
+    invalid = api.request("GET", "/blogs", query={"slug": "Port_Avalon"})
+
+    # Then the cursor is a 400 that says why, and the slug a 422 that names the parameter
+    assert with_cursor.status == 400
+    assert with_cursor.body["error"]["code"] == "invalid_cursor"
+    assert "at most one blog" in with_cursor.body["error"]["message"]
+    assert invalid.status == 422
+    assert invalid.body["error"]["details"][0]["field"] == "query.slug"
+
+
+@pytest.mark.parametrize("path", ["/blogs/{slug}", "/blogs/{slug}/entries", "/blogs/{slug}/photos"])
+def test_a_slug_where_the_blog_id_belongs_is_explained(api: Any, slug: str, path: str) -> None:
+    # Given a blog known by its slug
+    api.create_blog(slug=slug)
+
+    # When its slug is sent where the blog's id belongs
+    response = api.request("GET", path.format(slug=slug))
+
+    # Then the 422 says it looks like a slug and how to find the id, not a regular expression
+    assert response.status == 422
+    error = response.body["error"]
+    assert error["code"] == "validation_failed"
+    hint = f"this looks like a slug; use the blog's id or GET /blogs?slug={slug}"
+    assert error["message"] == f"path.blog_id: {hint}"
+    assert error["details"] == [{"field": "path.blog_id", "message": hint, "type": "string_pattern_mismatch"}]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/blogs/42", "path.blog_id"),
+        ("/blogs/01JDQ5V7Z8YB6T3M2W4K9C1E0F/entries/first-entry", "path.entry_id"),
+        ("/blogs/01JDQ5V7Z8YB6T3M2W4K9C1E0F/photos/IMG_0042", "path.photo_id"),
+    ],
+)
+def test_a_path_id_that_is_no_id_says_what_an_id_looks_like(api: Any, path: str, field: str) -> None:
+    # When a path names something that is not an id at all
+    response = api.request("GET", path)
+
+    # Then the 422 describes an id with an example, not a regular expression
+    assert response.status == 422
+    [problem] = response.body["error"]["details"]
+    assert problem["field"] == field
+    assert problem["message"] == "ids are 26-character ULIDs such as 01JDQ5V7Z8YB6T3M2W4K9C1E0F"
+    assert "[0-7]" not in response.body["error"]["message"]
+
+
+def test_the_openapi_document_offers_the_slug_lookup(api: Any) -> None:
+    # When a newcomer reads GET /blogs in the API's own document
+    document = api.request("GET", "/openapi.json", role=None).body
+    parameters = {
+        parameter["name"]: parameter for parameter in document["paths"]["/blogs"]["get"]["parameters"]
+    }
+
+    # Then it has a slug parameter that says what it finds
+    assert parameters["slug"]["in"] == "query"
+    assert "one blog" in parameters["slug"]["description"]

@@ -24,6 +24,9 @@ from liveblog.models.common import iana_time_zones
 
 TRUSTED = {"trusted": True}
 REL = 'rel="noopener noreferrer nofollow"'
+NEEDS_OFFSET = (
+    'a time needs its offset from UTC, such as "2026-11-28T09:00:00-04:00" or "2026-11-28T13:00:00Z"'
+)
 
 
 def errors(exc: pytest.ExceptionInfo[ValidationError]) -> list[tuple[tuple[str | int, ...], str]]:
@@ -484,7 +487,35 @@ def test_timestamps_without_an_offset_are_refused(naive: str | datetime) -> None
     with pytest.raises(ValidationError) as refused:
         BlogPatch.model_validate({"coverage_end_at": naive})
     # Then it is refused rather than guessed
-    assert errors(refused) == [(("coverage_end_at",), "Input should have timezone info")]
+    assert errors(refused) == [(("coverage_end_at",), NEEDS_OFFSET)]
+
+
+@pytest.mark.parametrize("sent", ["tomorrow 9am", "next Tuesday", "28/11/2026 09:00", "", 5.5e300])
+def test_a_time_that_is_not_iso_8601_is_refused_with_an_example(sent: Any) -> None:
+    # Given a publish_at an editor typed the way people talk
+    # When the entry is validated
+    with pytest.raises(ValidationError) as refused:
+        EntryCreate.model_validate({"title": "Polls close", "status": "published", "publish_at": sent})
+    # Then the message says what to send, with an example, not what the parser tripped on
+    assert errors(refused) == [
+        (
+            ("publish_at",),
+            'expected an ISO 8601 time with its offset, such as "2026-11-28T09:00:00-04:00" or '
+            '"2026-11-28T13:00:00Z"',
+        )
+    ]
+
+
+def test_an_iso_8601_time_out_of_range_says_which_part() -> None:
+    # Given a time in ISO 8601 shape with a thirteenth month
+    # When it is validated
+    with pytest.raises(ValidationError) as refused:
+        BlogPatch.model_validate({"coverage_end_at": "2026-13-01T09:00:00Z"})
+    # Then the message gives the example and pydantic's reason
+    [(location, message)] = errors(refused)
+    assert location == ("coverage_end_at",)
+    assert message.startswith("expected an ISO 8601 time with its offset, such as ")
+    assert message.endswith("(month value is outside expected range of 1-12)")
 
 
 def test_stored_blog_round_trips_through_json() -> None:
@@ -1148,7 +1179,7 @@ def test_entry_patch_refuses_unknown_fields_and_naive_times() -> None:
         EntryPatch.model_validate({"seq": 7, "publish_at": "2026-11-03T20:00:00"})
     # Then both are reported
     assert sorted(errors(refused)) == [
-        (("publish_at",), "Input should have timezone info"),
+        (("publish_at",), NEEDS_OFFSET),
         (("seq",), "Extra inputs are not permitted"),
     ]
 
@@ -1218,7 +1249,7 @@ def test_stored_entry_timestamps_need_an_offset(field: str) -> None:
     with pytest.raises(ValidationError) as refused:
         Entry.model_validate(stored, context=TRUSTED)
     # Then it is refused
-    assert errors(refused) == [((field,), "Input should have timezone info")]
+    assert errors(refused) == [((field,), NEEDS_OFFSET)]
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """The editors' admin API: routes translate HTTP to logic calls and back, nothing more."""
 
 import pathlib
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any, TypeVar
@@ -47,7 +48,7 @@ from liveblog.models import (
     PhotoPatch,
     PhotoUpload,
 )
-from liveblog.models.common import ULID_PATTERN, Model
+from liveblog.models.common import SLUG_PATTERN, ULID_PATTERN, Model
 from liveblog.observability import logger
 from liveblog.settings import AdminApiSettings
 from liveblog.storage.content import TRUSTED, ContentStore
@@ -74,7 +75,10 @@ def openapi_json() -> str:
     app.configure_openapi(
         title="Liveblog admin API",
         version=API_VERSION,
-        description="Editors post and correct live-blog entries here; readers read the JSON snapshots on the CDN.",
+        description="Editors post and correct live-blog entries here; readers read the JSON snapshots on the CDN. "
+        "A request wrong in several ways gets the first of: 401; 403 (role); 413, 415, 400 (size, type, JSON); "
+        "422 (the body's own fields); 404; 403 (whose draft or photo); 428, 412 (If-Match, checked just before "
+        "the change, RFC 9110 §13.2.1); 409, 422 (the change against the stored state).",
         security_schemes={"bearer": HTTPBearer(bearerFormat="JWT", description="A Cognito ID token")},
         security=[{"bearer": []}],
     )
@@ -221,13 +225,24 @@ def invalid_request(exc: RequestValidationError) -> Response:
 
 def _problem(error: dict[str, Any]) -> dict[str, Any]:
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    location = tuple(error.get("loc", ()))
     if error.get("type") == "json_invalid":
         message = str((error.get("ctx") or {}).get("error", message))
-    return {
-        "field": ".".join(str(part) for part in error.get("loc", ())),
-        "message": message,
-        "type": error.get("type"),
-    }
+    elif location[:1] == ("path",) and error.get("type") == "string_pattern_mismatch":
+        message = _not_an_id(location, str(error.get("input", "")))
+    return {"field": ".".join(str(part) for part in location), "message": message, "type": error.get("type")}
+
+
+_SLUG = re.compile(SLUG_PATTERN)
+_ULID = re.compile(ULID_PATTERN)
+
+
+def _not_an_id(location: tuple[Any, ...], sent: str) -> str:
+    """Path ids are ULIDs; the regular expression that says so helps no one who sent a slug."""
+    looks_like_slug = 3 <= len(sent) <= 80 and _SLUG.match(sent) and not _ULID.match(sent.upper())
+    if location[1:] == ("blog_id",) and looks_like_slug:
+        return f"this looks like a slug; use the blog's id or GET /blogs?slug={sent}"
+    return "ids are 26-character ULIDs such as 01JDQ5V7Z8YB6T3M2W4K9C1E0F"
 
 
 @app.exception_handler(RequestUnsupportedContentType)
@@ -263,6 +278,16 @@ IdempotencyKey = Annotated[
 ]
 Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor from the previous page")]
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
+SlugQuery = Annotated[
+    str | None,
+    Query(
+        min_length=3,
+        max_length=80,
+        pattern=SLUG_PATTERN,
+        description="Only the blog with this slug (exact): a page of that one blog, or an empty page",
+        examples=["port-avalon-storm"],
+    ),
+]
 
 
 class Health(Model):
@@ -345,13 +370,16 @@ def create_blog(
 @app.get(
     "/blogs",
     tags=["Blogs"],
-    summary="List blogs, newest first",
+    summary="List blogs, newest first, or find the one with a slug (?slug=)",
     responses=responses(200, "A page of blogs", 400, 401, 403),
 )
 def list_blogs(
-    status: Annotated[BlogStatus | None, Query()] = None, cursor: Cursor = None, limit: Limit = 20
+    status: Annotated[BlogStatus | None, Query()] = None,
+    slug: SlugQuery = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
 ) -> BlogPage:
-    items, next_cursor = blogs.list_blogs(services().store, actor(), status, cursor, limit)
+    items, next_cursor = blogs.list_blogs(services().store, actor(), status, cursor, limit, slug=slug)
     return BlogPage(items=items, next_cursor=next_cursor)
 
 

@@ -129,11 +129,12 @@ ERROR_DESCRIPTIONS = {
     403: "Your role may not do this",
     404: "No such blog, entry or photo",
     409: "The resource's state forbids this (illegal status move, slug taken, archived blog…)",
-    412: "If-Match names a version that is no longer current",
+    412: "If-Match names a version that is no longer current (checked after the request's own problems, before the stored state's)",
     413: "Request body too large",
     415: "Body is not application/json",
-    422: "Body fails validation, or Idempotency-Key reused with another body",
-    428: "If-Match is required",
+    422: "Body fails validation (answered before If-Match is looked at), the change contradicts the stored "
+    "content, or Idempotency-Key reused with another body",
+    428: "If-Match is required (checked after the request's own problems, before the stored state's)",
     429: "Too much contention; retry",
 }
 

@@ -3,7 +3,13 @@
 from typing import Any
 
 from liveblog import clock
-from liveblog.errors import ConflictError, IllegalTransitionError, NotFoundError, UnprocessableError
+from liveblog.errors import (
+    ConflictError,
+    IllegalTransitionError,
+    InvalidCursorError,
+    NotFoundError,
+    UnprocessableError,
+)
 from liveblog.ids import new_id
 from liveblog.logic.auth import Principal, require_editor, require_member
 from liveblog.logic.versions import ExpectedVersion, check_version
@@ -45,10 +51,31 @@ def get_blog(store: ContentStore, actor: Principal, blog_id: str) -> Blog:
 
 
 def list_blogs(
-    store: ContentStore, actor: Principal, status: BlogStatus | None, cursor: str | None, limit: int
+    store: ContentStore,
+    actor: Principal,
+    status: BlogStatus | None,
+    cursor: str | None,
+    limit: int,
+    slug: str | None = None,
 ) -> tuple[list[Blog], str | None]:
+    """A page of blogs, newest first; with `slug`, the one page of the blog that holds it, if any."""
     require_member(actor)
-    return store.list_blogs(status, cursor, limit)
+    if slug is None:
+        return store.list_blogs(status, cursor, limit)
+    if cursor is not None:
+        raise InvalidCursorError("a slug names at most one blog, so there is no next page to resume")
+    return _find_by_slug(store, slug, status), None
+
+
+def _find_by_slug(store: ContentStore, slug: str, status: BlogStatus | None) -> list[Blog]:
+    blog_id = store.blog_id_for_slug(slug)
+    if blog_id is None:
+        return []
+    try:
+        blog = store.get_blog(blog_id)
+    except NotFoundError:  # deleted between the two reads: the slug is free now
+        return []
+    return [blog] if status in (None, blog.status) else []
 
 
 def update_blog(

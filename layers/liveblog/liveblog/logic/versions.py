@@ -13,10 +13,12 @@ class MatchesNoVersion:
     why: str
 
 
-# The version a write names (its If-Match), what it named instead, or the error that says why it
-# named nothing we could use (428). Logic checks it only once the caller is known to be allowed the
-# write: preconditions are evaluated only for a request that would otherwise succeed (RFC 9110
-# §13.2.1), so a caller their role refuses hears 403, not "send If-Match" or "stale version".
+# The version a write names (its If-Match), what it named instead (a tag that can match no version:
+# 412), or the error that says why it named none (428). RFC 9110 §13.2.1: preconditions are evaluated
+# after the normal request checks, just before the change, and ignored when the request would fail
+# without them. So logic checks it after the role, the body's own shape (the models), the resource's
+# existence and whose it is, and before what depends on the stored state (an illegal move, a pin on a
+# missing entry): a request that cannot succeed whatever its version never hears 428 or 412.
 ExpectedVersion = int | MatchesNoVersion | DomainError
 
 

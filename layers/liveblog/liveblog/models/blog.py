@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from liveblog.models.common import (
     Author,
@@ -65,6 +65,24 @@ class Blog(Model):
 
 
 class BlogCreate(StrictModel):
+    # Swagger UI's "Try it out" fills the body from the first example; without one it makes strings up
+    # from the fields' patterns, which the API then stores. tests/integration/test_openapi_examples.py
+    # sends every example through the API.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "slug": "harbour-city-election-night",
+                    "title": "Election night in Harbour City",
+                    "summary": "Results from all 42 wards as the count comes in.",
+                    "key_points": ["Polls closed at 8 p.m.", "Turnout above 60% in early counts"],
+                    "language": "en",
+                    "time_zone": "America/Toronto",
+                }
+            ]
+        }
+    )
+
     slug: Slug
     title: ShortText
     summary: Summary = ""
@@ -78,6 +96,18 @@ class BlogCreate(StrictModel):
 
 class BlogPatch(StrictModel):
     """Only the fields sent change. `null` clears the fields that may be empty."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "summary": "Mayor Okafor concedes; the count goes on in three wards.",
+                    "key_points": ["Okafor concedes at 11:40 p.m.", "Recount ordered in Ward 7"],
+                },
+                {"status": "live"},
+            ]
+        }
+    )
 
     slug: Slug | None = Field(
         default=None, description="Only while the blog is a draft: it names public URLs"
@@ -100,4 +130,8 @@ class BlogPatch(StrictModel):
         nulled = sorted(name for name in self.model_fields_set - clearable if getattr(self, name) is None)
         if nulled:
             raise ValueError(f"{', '.join(nulled)} cannot be null")
+        # Checked here when the body alone is wrong, so it is answered before If-Match is; a bound
+        # that contradicts the stored other one is liveblog.logic.blogs' to refuse.
+        if self.coverage_start_at and self.coverage_end_at and self.coverage_end_at < self.coverage_start_at:
+            raise ValueError("coverage_end_at must not be before coverage_start_at")
         return self

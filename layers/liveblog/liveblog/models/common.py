@@ -1,9 +1,10 @@
 """Field types shared by every model: ids, slugs, text with limits, UTC timestamps."""
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -13,10 +14,15 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
 )
+from pydantic_core import PydanticCustomError
 
 ULID_PATTERN = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 _MANY_LINES = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f]*$"  # newlines and CR LF pasted from Windows
 
@@ -39,6 +45,36 @@ def format_utc(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+TIME_EXAMPLE = '"2026-11-28T09:00:00-04:00" or "2026-11-28T13:00:00Z"'
+# pydantic's words for these ("invalid character in year") describe its parser, not what to send;
+# its reason is kept only for a value that is ISO 8601 in shape ("month value is outside ... 1-12").
+_UNREADABLE_TIME = frozenset({"datetime_parsing", "datetime_from_date_parsing", "datetime_type"})
+_ISO_DATE_START = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _explain_time(value: Any, parse: ValidatorFunctionWrapHandler) -> datetime:
+    try:
+        parsed: datetime = parse(value)
+    except ValidationError as exc:
+        problems = exc.errors()
+        if any(error["type"] == "timezone_aware" for error in problems):
+            raise PydanticCustomError(
+                "timezone_aware",
+                "a time needs its offset from UTC, such as {example}",
+                {"example": TIME_EXAMPLE},
+            ) from None
+        unreadable = [error for error in problems if error["type"] in _UNREADABLE_TIME]
+        if unreadable:
+            message = "expected an ISO 8601 time with its offset, such as {example}"
+            reason = (unreadable[0].get("ctx") or {}).get("error")
+            if reason and isinstance(value, str) and _ISO_DATE_START.match(value):
+                message += " ({reason})"
+            context = {"example": TIME_EXAMPLE, "reason": str(reason)}
+            raise PydanticCustomError("datetime_format", message, context) from None
+        raise
+    return parsed
+
+
 @lru_cache(maxsize=1)
 def iana_time_zones() -> frozenset[str]:
     """The zone names of the tzdata package, the list zoneinfo.available_timezones() reads too.
@@ -58,6 +94,7 @@ def _check_time_zone(name: str, info: ValidationInfo) -> str:
 
 UtcDateTime = Annotated[
     AwareDatetime,
+    WrapValidator(_explain_time),
     AfterValidator(_to_utc),
     PlainSerializer(format_utc, return_type=str),
     Field(
@@ -75,7 +112,7 @@ Slug = Annotated[
     Field(
         min_length=3,
         max_length=80,
-        pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+        pattern=SLUG_PATTERN,
         description="Lowercase letters, digits and single hyphens; it names the blog's public URLs",
         examples=["harbour-city-marathon-2026"],
     ),

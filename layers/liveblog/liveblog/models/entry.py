@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import ConfigDict, Field, StrictBool, model_validator
 
 from liveblog.models.blocks import MAX_PHOTOS_PER_ENTRY, Block, photo_ids, text_size
 from liveblog.models.common import (
@@ -84,6 +84,41 @@ def _check_content(blocks: list[Block] | None) -> None:
 
 
 class EntryCreate(StrictModel):
+    # No photo block: its photo_id must name a photo of the blog, which no example can know.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Polls close across the city",
+                    "status": "published",
+                    "key_event": True,
+                    "blocks": [
+                        {
+                            "type": "paragraph",
+                            "html": "Voting ended at <b>8 p.m.</b>; the first results are due by 9.",
+                        },
+                        {
+                            "type": "quote",
+                            "text": "Every ballot will be counted tonight.",
+                            "attribution": "City clerk Ana Ruiz",
+                        },
+                    ],
+                },
+                {
+                    "title": "What to watch in the count",
+                    "blocks": [
+                        {"type": "heading", "text": "Three wards to watch", "level": 2},
+                        {
+                            "type": "list",
+                            "items": ["Ward 3: the harbour", "Ward 7: <i>a recount last time</i>", "Ward 12"],
+                            "ordered": False,
+                        },
+                    ],
+                },
+            ]
+        }
+    )
+
     title: ShortText | None = None
     blocks: Blocks = Field(default_factory=list)
     key_event: StrictBool = False
@@ -106,6 +141,20 @@ class EntryCreate(StrictModel):
 class EntryPatch(StrictModel):
     """Only the fields sent change. `null` clears title and publish_at."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Polls close; counting under way in all 42 wards",
+                    "blocks": [
+                        {"type": "paragraph", "html": "Voting ended at <b>8 p.m.</b>; counting has begun."}
+                    ],
+                },
+                {"status": "published", "key_event": True},
+            ]
+        }
+    )
+
     title: ShortText | None = None
     blocks: Blocks | None = None
     key_event: StrictBool | None = None
@@ -120,4 +169,11 @@ class EntryPatch(StrictModel):
         if nulled:
             raise ValueError(f"{', '.join(nulled)} cannot be null")
         _check_content(self.blocks)
+        # Only when the body clears publish_at: without it in the body, the stored time may do.
+        if (
+            self.status == EntryStatus.SCHEDULED
+            and "publish_at" in self.model_fields_set
+            and not self.publish_at
+        ):
+            raise ValueError("a scheduled entry needs publish_at")
         return self

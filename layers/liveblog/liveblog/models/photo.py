@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from liveblog.models.common import (
     AltText,
@@ -94,6 +94,21 @@ class Photo(Model):
 
 
 class PhotoCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "filename": "count-centre.jpg",
+                    "content_type": "image/jpeg",
+                    "byte_size": 2_480_000,
+                    "caption": "Volunteers sort ballots at the Harbour City count centre.",
+                    "credit": "Kari Holm/Harbour City Herald",
+                    "alt": "Volunteers at long tables stacked with ballot papers",
+                }
+            ]
+        }
+    )
+
     filename: FileName = Field(examples=["finish-line.jpg"])
     content_type: UploadType = Field(examples=["image/jpeg"])
     byte_size: int = Field(ge=1, description="The file's exact size in bytes", examples=[4_718_592])
@@ -104,6 +119,17 @@ class PhotoCreate(StrictModel):
 
 class PhotoPatch(StrictModel):
     """Only the fields sent change; `null` clears the credit."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "caption": "Volunteers sort ballots at the count centre on Quay Street.",
+                    "alt": "Volunteers at long tables stacked with ballot papers",
+                }
+            ]
+        }
+    )
 
     caption: Caption | None = None
     credit: ShortText | None = None

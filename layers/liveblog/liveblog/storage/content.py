@@ -386,6 +386,15 @@ class ContentStore:
             raise NotFoundError(f"no blog with id {blog_id}")
         return _to_blog(response["Item"])
 
+    def blog_id_for_slug(self, slug: str) -> str | None:
+        """The id of the blog that holds `slug`, from its slug claim; None if no blog holds it."""
+        with _translated_errors():
+            response = self._client.get_item(
+                TableName=self.table_name, Key=_slug_key(slug), ConsistentRead=True
+            )
+        item = response.get("Item")
+        return item["blog_id"]["S"] if item else None
+
     def update_blog(
         self,
         blog: Blog,
