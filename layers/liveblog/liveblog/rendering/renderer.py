@@ -15,7 +15,7 @@ from typing import Any
 
 from liveblog import clock
 from liveblog.errors import NotFoundError
-from liveblog.models import BlogStatus, Entry, EntryStatus, PhotoStatus
+from liveblog.models import Blog, BlogStatus, Entry, EntryStatus, PhotoStatus
 from liveblog.rendering.build import (
     complete_pages,
     digest,
@@ -31,6 +31,7 @@ from liveblog.rendering.build import (
     serialize,
 )
 from liveblog.rendering.documents import PAGE_SIZE, IndexDocument, IndexedBlog
+from liveblog.rendering.removal import remove_deleted_blog
 from liveblog.storage.content import ContentStore, KeyEventMark, RenderState
 from liveblog.storage.snapshots import SnapshotStore
 
@@ -55,6 +56,8 @@ class BlogChanges:
     taken_down_seqs: set[int] = field(default_factory=set)
     # Entries showing a photo that became ready or whose caption, credit or alt changed.
     photo_users: set[str] = field(default_factory=set)
+    # The slug of the blog, when the batch holds the blog item's REMOVE record: its documents go.
+    removed_slug: str | None = None
 
     def merge(self, other: "BlogChanges") -> None:
         self.blog_changed |= other.blog_changed
@@ -63,6 +66,7 @@ class BlogChanges:
         self.taken_down |= other.taken_down
         self.taken_down_seqs |= other.taken_down_seqs
         self.photo_users |= other.photo_users
+        self.removed_slug = self.removed_slug or other.removed_slug
 
 
 def _image(record: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -115,6 +119,8 @@ def _change_of(record: Mapping[str, Any]) -> tuple[str, BlogChanges] | None:
         change.blog_changed = {k: v for k, v in old.items() if k not in _COUNTERS} != {
             k: v for k, v in new.items() if k not in _COUNTERS
         }
+        if old and not new:
+            change.removed_slug = _string(old, "slug")
         return (blog_id, change) if change.blog_changed else None
     if not sk.startswith("ENTRY#"):
         return None
@@ -131,6 +137,15 @@ def _change_of(record: Mapping[str, Any]) -> tuple[str, BlogChanges] | None:
         if "pub_seq" in old:
             change.taken_down_seqs.add(int(old["pub_seq"]["N"]))
     return blog_id, change
+
+
+def has_readers(blog: Blog, state: RenderState) -> bool:
+    """Whether the blog is published: live or ended, or archived after it went live (or after it was
+    rendered, for a blog that went live before first_live_at was recorded). A draft, or a draft
+    archived without ever going live, has embargoed entries and no reader."""
+    if blog.status in (BlogStatus.LIVE, BlogStatus.ENDED):
+        return True
+    return blog.status == BlogStatus.ARCHIVED and (blog.first_live_at is not None or state.version > 0)
 
 
 def _kept_size(marks: Iterable[KeyEventMark]) -> int:
@@ -153,9 +168,12 @@ class Renderer:
 
     def render_blog(self, blog_id: str, changes: BlogChanges) -> RenderReport | None:
         blog, published_seq, state = self.content.render_inputs(blog_id)
-        if blog is None or blog.status == BlogStatus.DRAFT:
-            return None  # nothing of a draft (or a deleted blog) was ever published
+        if blog is None or not has_readers(blog, state):
+            return self._withdraw(blog_id, changes.removed_slug, state) if blog is None else None
         slug = blog.slug
+        if state.version == 0:
+            # A blog's first render continues from the last version published under its slug.
+            state = replace(state, version=self.content.slug_record(slug).last_version)
         newest = self.content.newest_published(blog_id, PAGE_SIZE)
         known: dict[str, Entry] = {entry.id: entry for entry in newest}
         entry_ids = set(changes.entry_ids)
@@ -289,6 +307,14 @@ class Renderer:
         if superseded:
             self.content.forget_superseded(blog_id, version)
         return RenderReport(version=version, written=written, removed=list(superseded))
+
+    def _withdraw(self, blog_id: str, removed_slug: str | None, state: RenderState) -> RenderReport | None:
+        """A deleted blog (or one being deleted: it has no readers left to render for). Its
+        documents come down on the blog's own REMOVE record, which names its slug."""
+        if removed_slug is None:
+            return None
+        removed = remove_deleted_blog(self.content, self.snapshots, blog_id, removed_slug, state)
+        return RenderReport(version=state.version, written=[], removed=removed)
 
     def render_index(self) -> None:
         _, _, state = self.content.render_inputs(INDEX_ID)
