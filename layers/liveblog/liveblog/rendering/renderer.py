@@ -169,11 +169,9 @@ class Renderer:
     def render_blog(self, blog_id: str, changes: BlogChanges) -> RenderReport | None:
         blog, published_seq, state = self.content.render_inputs(blog_id)
         if blog is None or not has_readers(blog, state):
-            return self._withdraw(blog_id, changes.removed_slug, state) if blog is None else None
+            return self._withdraw(blog_id, blog, changes.removed_slug, state)
         slug = blog.slug
-        if state.version == 0:
-            # A blog's first render continues from the last version published under its slug.
-            state = replace(state, version=self.content.slug_record(slug).last_version)
+        state = self._continuing_slug(state, slug)
         newest = self.content.newest_published(blog_id, PAGE_SIZE)
         known: dict[str, Entry] = {entry.id: entry for entry in newest}
         entry_ids = set(changes.entry_ids)
@@ -308,10 +306,19 @@ class Renderer:
             self.content.forget_superseded(blog_id, version)
         return RenderReport(version=version, written=written, removed=list(superseded))
 
-    def _withdraw(self, blog_id: str, removed_slug: str | None, state: RenderState) -> RenderReport | None:
-        """A deleted blog (or one being deleted: it has no readers left to render for). Its
-        documents come down on the blog's own REMOVE record, which names its slug."""
-        if removed_slug is None:
+    def _continuing_slug(self, state: RenderState, slug: str) -> RenderState:
+        """A blog's first render continues from the last version published under its slug (by a
+        deleted blog), so a reader polling that URL never sees the version go back."""
+        if state.version:
+            return state
+        return replace(state, version=self.content.slug_record(slug).last_version)
+
+    def _withdraw(
+        self, blog_id: str, blog: Blog | None, removed_slug: str | None, state: RenderState
+    ) -> RenderReport | None:
+        """A blog with no readers: never live (nothing to render), or deleted or being deleted. A
+        deleted blog's documents come down on its own REMOVE record, which names its slug."""
+        if blog is not None or removed_slug is None:
             return None
         removed = remove_deleted_blog(self.content, self.snapshots, blog_id, removed_slug, state)
         return RenderReport(version=state.version, written=[], removed=removed)

@@ -100,6 +100,12 @@ class SlugRecord:
         )
 
 
+def _being_deleted() -> BlogBeingDeletedError:
+    return BlogBeingDeletedError(
+        "the blog is being deleted; it can no longer change (a DELETE finishes deleting it)"
+    )
+
+
 def _failed_item(exc: ClientError) -> dict[str, Any] | None:
     """The item as it was when a single write's condition failed (with ALL_OLD), None if absent."""
     item: Any = exc.response.get("Item")
@@ -112,9 +118,7 @@ def _raise_closed_blog(blog_id: str, item: dict[str, Any] | None, error: Excepti
     if not item:
         raise NotFoundError(f"no blog with id {blog_id}") from error
     if DELETING in item:
-        raise BlogBeingDeletedError(
-            "the blog is being deleted; it can no longer change (a DELETE finishes deleting it)"
-        ) from error
+        raise _being_deleted() from error
     if item.get("status", {}).get("S") == BlogStatus.ARCHIVED:
         raise IllegalTransitionError("the blog is archived; its entries can no longer change") from error
 
@@ -542,9 +546,7 @@ class ContentStore:
 
     def _raise_blog_update_failure(self, exc: ClientError, blog_id: str, item: dict[str, Any] | None) -> None:
         if item and DELETING in item:
-            raise BlogBeingDeletedError(
-                "the blog is being deleted; it can no longer change (a DELETE finishes deleting it)"
-            ) from exc
+            raise _being_deleted() from exc
         self._raise_version_failure(exc, blog_id, bool(item))
 
     def _explain_blog_update(self, cancelled: Cancelled, blog: Blog, pinned: str | None) -> None:
