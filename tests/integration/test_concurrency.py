@@ -235,3 +235,33 @@ def test_many_editors_at_once_leave_snapshots_equal_to_the_table(
     numbers = sorted(entry.seq for entry in all_entries(store, live_blog.id))
     assert numbers == list(range(1, len(numbers) + 1))
     assert_snapshots_match_the_table(store, render, live_blog.id)
+
+
+ROUNDS = 12
+
+
+def test_entries_created_while_their_blog_is_deleted_never_outlive_it(store: Any, content_table: Any) -> None:
+    for round_number in range(ROUNDS):
+        # Given a draft blog with an entry, three editors posting and one deleting the blog, at once
+        blog = blogs.create_blog(store, editor(), BlogCreate(slug=unique(), title=f"Round {round_number}"))
+        publish(store, blog.id, "Prepared")
+
+        def post_or_delete(n: int, blog: Any = blog) -> Any:
+            if n == 0:
+                return blogs.delete_blog(store, editor(n), blog.id, blog.version)
+            return publish(store, blog.id, f"Breaking {n}", n)
+
+        outcomes = at_once(4, post_or_delete)
+
+        # Then the delete went through, and every post either landed before it (and went with the
+        # blog) or was refused; nothing of the blog is left in its partition
+        assert outcomes[0] is None, outcomes
+        for outcome in outcomes[1:]:
+            if isinstance(outcome, DomainError):
+                assert outcome.status in (404, 409), outcome
+        left = content_table.query(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": f"BLOG#{blog.id}"},
+            ConsistentRead=True,
+        )["Items"]
+        assert left == [], f"round {round_number}: {[item['SK'] for item in left]} outlived the blog"

@@ -97,9 +97,79 @@ def test_a_blog_delete_cut_short_can_be_retried_to_finish(
     assert cut_short.status == 429
     assert api.request("GET", f"/blogs/{blog['id']}").status == 200
     assert 0 < len(entries_in(content_table, blog["id"])) < 30
+    # ... and meanwhile it is read-only: no entry, no edit lands in it
+    posted = api.request("POST", f"/blogs/{blog['id']}/entries", {"blocks": [], "title": "Late"})
+    edited = api.request("PATCH", f"/blogs/{blog['id']}", {"title": "Renamed"}, headers=if_match(1))
+    for refused in (posted, edited):
+        assert refused.status == 409, refused.body
+        assert refused.body["error"]["code"] == "blog_being_deleted"
     monkeypatch.setattr(ContentStore, "_batch_delete", real_batch_delete)
     assert api.request("DELETE", f"/blogs/{blog['id']}", headers=if_match(1)).status == 204
     assert entries_in(content_table, blog["id"]) == []
+
+
+def test_an_entry_created_while_the_sweep_runs_does_not_outlive_its_blog(
+    api: Any, content_table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a draft blog with an entry, and an editor posting another just after the delete's sweep
+    # read the blog's entries
+    blog = api.create_blog()
+    api.post_entry(blog["id"], title="Prepared")
+    real_batch_delete = ContentStore._batch_delete
+    late: list[Any] = []
+
+    def post_during_the_sweep(self: ContentStore, keys: list[Any]) -> None:
+        real_batch_delete(self, keys)
+        if not late:
+            late.append(api.request("POST", f"/blogs/{blog['id']}/entries", {"title": "Late", "blocks": []}))
+
+    monkeypatch.setattr(ContentStore, "_batch_delete", post_during_the_sweep)
+
+    # When the blog is deleted
+    deleted = api.request("DELETE", f"/blogs/{blog['id']}", headers=if_match(1))
+
+    # Then the blog is gone and no entry is left behind it: the late post was refused
+    assert deleted.status == 204
+    assert late[0].status == 409, late[0].body
+    assert api.request("GET", f"/blogs/{blog['id']}").status == 404
+    assert entries_in(content_table, blog["id"]) == []
+
+
+def test_deleting_a_blog_takes_its_scheduled_entries_out_of_the_schedule(
+    api: Any, store: ContentStore, content_table: Any
+) -> None:
+    # Given a draft blog with an entry scheduled for later
+    blog = api.create_blog()
+    at = datetime.now(UTC) + timedelta(minutes=10)
+    api.post_entry(blog["id"], title="Embargo lifts", publish_at=at.isoformat())
+    assert [b for b, _ in store.due_scheduled_entries(at + timedelta(minutes=1))] == [blog["id"]]
+
+    # When the blog is deleted
+    assert api.request("DELETE", f"/blogs/{blog['id']}", headers=if_match(1)).status == 204
+
+    # Then the scheduler has nothing of it to read
+    assert list(store.due_scheduled_entries(at + timedelta(minutes=1))) == []
+
+
+def test_the_scheduler_cleans_away_a_scheduled_entry_whose_blog_is_gone(
+    api: Any, store: ContentStore, content_table: Any, run_scheduler: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a scheduled entry left behind by a blog deleted before deletes were marked
+    blog = api.create_blog()
+    at = datetime.now(UTC) + timedelta(minutes=10)
+    entry = api.post_entry(blog["id"], title="Orphan", publish_at=at.isoformat())
+    content_table.delete_item(Key={"PK": f"BLOG#{blog['id']}", "SK": "BLOG"})
+
+    # When its time comes, and the scheduler runs twice
+    monkeypatch.setattr(clock, "utcnow", lambda: at + timedelta(minutes=1))
+    results = [run_scheduler(), run_scheduler()]
+
+    # Then nothing is published, and the entry is gone from the table and from the schedule
+    assert results == [{"published": 0}, {"published": 0}]
+    assert "Item" not in content_table.get_item(
+        Key={"PK": f"BLOG#{blog['id']}", "SK": f"ENTRY#{entry['id']}"}
+    )
+    assert list(store.due_scheduled_entries(at + timedelta(minutes=1))) == []
 
 
 def test_pinning_an_entry_deleted_meanwhile_is_refused(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:

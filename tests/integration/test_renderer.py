@@ -398,3 +398,178 @@ def test_a_tombstone_removed_by_ttl_changes_nothing_readers_see(
     assert snapshot_objects(render) == published
     assert api.request("GET", f"/blogs/{blog['id']}/entries/{gone['id']}").status == 404
     assert api.request("GET", f"/blogs/{blog['id']}/entries/{kept['id']}").status == 200
+
+
+# ---------------------------------------------------------------- a deleted blog's documents
+
+
+def documents_under(render: Any, prefix: str) -> list[str]:
+    every = render.keys()
+    return [key for key in every if key.startswith(prefix)]
+
+
+def invalidated_paths(distribution: str) -> list[list[str]]:
+    cloudfront = boto3.client("cloudfront")
+    listed = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
+    return [
+        cloudfront.get_invalidation(DistributionId=distribution, Id=item["Id"])["Invalidation"][
+            "InvalidationBatch"
+        ]["Paths"]["Items"]
+        for item in listed
+    ]
+
+
+def retire(api: Any, blog: dict[str, Any]) -> dict[str, Any]:
+    """End and archive a live blog, as an editor would before deleting it."""
+    for status in ("ended", "archived"):
+        response = api.request(
+            "PATCH", f"/blogs/{blog['id']}", {"status": status}, headers={"If-Match": f'"{blog["version"]}"'}
+        )
+        assert response.status == 200, response.body
+        blog = response.body
+    return blog
+
+
+def delete_blog(api: Any, blog: dict[str, Any]) -> None:
+    response = api.request("DELETE", f"/blogs/{blog['id']}", headers={"If-Match": f'"{blog["version"]}"'})
+    assert response.status == 204, response.body
+
+
+def test_deleting_a_blog_removes_its_documents_and_a_new_blog_on_its_slug_continues_its_version(
+    api: Any,
+    distribution: str,
+    render: Any,
+    seed_published: Any,
+    render_all: Any,
+    content_table: Any,
+    slug: str,
+) -> None:
+    # Given a blog that was live with an archived page, entry documents and a key event, then
+    # archived; everything rendered behind a CDN
+    old = api.go_live(api.create_blog(slug=slug))
+    seed_published(old["id"], PAGE_SIZE + 3, key_events=[2])
+    render_all()
+    render.skip()
+    old = retire(api, old)
+    render()
+    prefix = f"v1/blogs/{slug}/"
+    published = documents_under(render, prefix)
+    old_version = render.json(f"{prefix}latest.json")["version"]
+    assert len(published) == 1 + 1 + PAGE_SIZE + 3  # latest.json, one page, the entry documents
+
+    # When it is deleted and the stream rendered
+    delete_blog(api, old)
+    result = render()
+
+    # Then nothing is left under its URLs, the CDN was told to forget all of them, the index does
+    # not list it, and neither its render state nor its slug is held any more
+    assert result == {"batchItemFailures": []}
+    assert documents_under(render, prefix) == []
+    assert invalidated_paths(distribution) == [[f"/{prefix}*"]]
+    assert slug not in json.dumps(render.json("v1/index.json"))
+    assert "Item" not in content_table.get_item(Key={"PK": f"BLOG#{old['id']}", "SK": "RENDER"})
+
+    # When a new blog takes the slug and publishes
+    new = api.go_live(api.create_blog(slug=slug, title="Storm over Port Avalon, again"))
+    fresh = api.post_entry(new["id"], title="A second storm")
+    render()
+
+    # Then its latest.json continues past the old version, and links only its own documents
+    latest = render.json(f"{prefix}latest.json")
+    assert latest["version"] > old_version
+    assert [entry["id"] for entry in latest["entries"]] == [fresh["id"]]
+    assert documents_under(render, prefix) == [
+        f"{prefix}entries/{fresh['id']}.json",
+        f"{prefix}latest.json",
+    ]
+
+
+def test_a_replayed_deletion_record_never_touches_the_next_blog_on_the_slug(
+    api: Any, render: Any, slug: str
+) -> None:
+    # Given a deleted blog whose documents the renderer removed, and a new blog on its slug, published
+    old = api.go_live(api.create_blog(slug=slug))
+    api.post_entry(old["id"], title="First storm")
+    render()
+    old = retire(api, old)
+    render()
+    delete_blog(api, old)
+    deletion = render.batch()
+    assert render(deletion) == {"batchItemFailures": []}
+    new = api.go_live(api.create_blog(slug=slug))
+    api.post_entry(new["id"], title="Second storm")
+    render()
+    before = {key: render.json(key) for key in documents_under(render, f"v1/blogs/{slug}/")}
+
+    # When the stream delivers the deletion again
+    assert render(deletion) == {"batchItemFailures": []}
+
+    # Then the new blog's documents are all still there, unchanged
+    assert {key: render.json(key) for key in documents_under(render, f"v1/blogs/{slug}/")} == before
+    assert before
+
+
+def test_a_slug_whose_documents_are_not_yet_removed_cannot_be_claimed(
+    api: Any, render: Any, slug: str
+) -> None:
+    # Given a live-then-archived blog, deleted, whose deletion the renderer has not yet seen
+    old = api.go_live(api.create_blog(slug=slug))
+    render()
+    delete_blog(api, retire(api, old))
+
+    # When an editor creates a blog, or renames a draft, to that slug
+    created = api.request("POST", "/blogs", {"slug": slug, "title": "Too soon"})
+    draft = api.create_blog()
+    renamed = api.request("PATCH", f"/blogs/{draft['id']}", {"slug": slug}, headers={"If-Match": '"1"'})
+
+    # Then both are told to retry shortly; once the renderer has removed the documents, it works
+    for refused in (created, renamed):
+        assert refused.status == 409, refused.body
+        assert refused.body["error"]["code"] == "slug_being_released"
+    render()
+    assert api.request("POST", "/blogs", {"slug": slug, "title": "Now"}).status == 201
+
+
+def test_an_archived_blog_that_never_went_live_publishes_nothing(
+    api: Any, render: Any, content_table: Any
+) -> None:
+    # Given a draft prepared with embargoed entries (published, as they will be at launch), one of
+    # them a key event, and an editor setting its coverage start by hand
+    blog = api.create_blog(title="Merger announcement")
+    embargoed = [api.post_entry(blog["id"], title=f"Embargoed {n}", key_event=n == 1) for n in (1, 2)]
+    blog = api.request(
+        "PATCH",
+        f"/blogs/{blog['id']}",
+        {"coverage_start_at": "2026-11-28T09:00:00Z"},
+        headers={"If-Match": '"1"'},
+    ).body
+
+    # When the story is dropped: archived straight from draft, and rendered
+    archived = api.request(
+        "PATCH", f"/blogs/{blog['id']}", {"status": "archived"}, headers={"If-Match": f'"{blog["version"]}"'}
+    )
+    assert archived.status == 200, archived.body
+    assert render() == {"batchItemFailures": []}
+
+    # Then nothing of it is public: no latest.json, no entry document at its guessable URL
+    assert archived.body["first_live_at"] is None
+    assert documents_under(render, f"v1/blogs/{blog['slug']}/") == []
+    assert not any(entry["id"] in render.everything() for entry in embargoed)
+    assert "Item" not in content_table.get_item(Key={"PK": f"BLOG#{blog['id']}", "SK": "RENDER"})
+
+
+def test_a_blog_that_went_live_stays_published_once_archived(api: Any, render: Any) -> None:
+    # Given a blog that went live with an entry and ended
+    blog = api.go_live(api.create_blog())
+    entry = api.post_entry(blog["id"], title="Final whistle")
+    render()
+
+    # When it is archived
+    archived = retire(api, blog)
+    render()
+
+    # Then readers still find it, marked archived, with its entry
+    latest = render.json(f"v1/blogs/{blog['slug']}/latest.json")
+    assert archived["first_live_at"] == blog["first_live_at"] is not None
+    assert latest["blog"]["status"] == "archived"
+    assert [e["id"] for e in latest["entries"]] == [entry["id"]]

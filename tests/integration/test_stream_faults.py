@@ -8,6 +8,7 @@ import os
 import random
 from typing import Any
 
+import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
@@ -399,3 +400,91 @@ def test_one_failed_write_among_a_batch_of_new_entries_written_at_once_breaks_no
     assert deliver(render, retry_of(event, failed)) == []
     assert watch.violations == [], "\n".join(watch.violations)
     assert truth.published() == truth.expected()
+
+
+# ---------------------------------------------------------------- AWS errors at every call of a blog's removal
+
+# The calls that take a deleted blog's documents down, in order (the index renders after them).
+REMOVAL = [
+    ("dynamodb.BatchGetItem", "blog-and-render-state"),
+    ("dynamodb.GetItem", "slug"),
+    ("s3.ListObjectsV2", "blog-documents"),
+    ("s3.DeleteObject", "latest"),
+    ("s3.DeleteObjects", "pages-and-entry-documents"),
+    ("cloudfront.CreateInvalidation", "blog-purge"),
+    ("dynamodb.UpdateItem", "slug-released"),
+    ("dynamodb.DeleteItem", "render-state"),
+]
+REMOVAL_POINTS = [(call, REFUSED[call % len(REFUSED)]) for call in range(1, len(REMOVAL) + 1)] + [
+    (call, "read-timeout")
+    for call, (operation, _) in enumerate(REMOVAL, 1)
+    if not operation.endswith(("GetItem", "ListObjectsV2"))
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "kind"), REMOVAL_POINTS, ids=[f"{kind}-{REMOVAL[call - 1][1]}" for call, kind in REMOVAL_POINTS]
+)
+def test_a_failed_aws_call_anywhere_in_a_blogs_removal_breaks_nothing_and_the_retry_finishes_it(
+    api: Any,
+    distribution: str,
+    render: Any,
+    seed_published: Any,
+    render_all: Any,
+    watch: Any,
+    truth: Any,
+    faults: Any,
+    call: int,
+    kind: str,
+) -> None:
+    # Given a blog that was live, with an archived page, then archived and deleted, behind a CDN
+    blog = api.go_live(api.create_blog(title="Storm over Port Avalon"))
+    seed_published(blog["id"], SEEDED, key_events=[4])
+    render_all()
+    render.skip()
+    for status in ("ended", "archived"):
+        blog = api.request(
+            "PATCH", f"/blogs/{blog['id']}", {"status": status}, headers=if_match(blog["version"])
+        ).body
+    render()
+    watch.check("the set-up")
+    assert api.request("DELETE", f"/blogs/{blog['id']}", headers=if_match(blog["version"])).status == 204
+    event = render.batch()
+    removal = [
+        r
+        for r in event["Records"]
+        if r["dynamodb"]["Keys"]["SK"]["S"] == "BLOG" and r["eventName"] == "REMOVE"
+    ]
+
+    # When one call of the removal fails on every attempt
+    faults.arm(kind, call=call)
+    failed = deliver(render, event)
+    faults.disarm()
+
+    # Then that call was the one meant, the blog's removal record is reported, and no reader was
+    # led to a missing document
+    assert faults.calls[:call] == [operation for operation, _ in REMOVAL[:call]]
+    assert faults.attempts == 5
+    assert removal[0]["dynamodb"]["SequenceNumber"] in failed
+    assert watch.violations == [], "\n".join(watch.violations)
+
+    # When the mapping retries
+    assert deliver(render, retry_of(event, failed)) == []
+
+    # Then every document is gone, purged from the CDN, the slug is free, and the bucket is the table's
+    prefix = f"v1/blogs/{blog['slug']}/"
+    every = render.keys()
+    assert [key for key in every if key.startswith(prefix)] == []
+    cloudfront = boto3.client("cloudfront")
+    purges = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]["Items"]
+    paths = {
+        path
+        for purge in purges
+        for path in cloudfront.get_invalidation(DistributionId=distribution, Id=purge["Id"])["Invalidation"][
+            "InvalidationBatch"
+        ]["Paths"]["Items"]
+    }
+    assert paths == {f"/{prefix}*"}
+    assert watch.violations == [], "\n".join(watch.violations)
+    assert truth.published() == truth.expected()
+    assert api.request("POST", "/blogs", {"slug": blog["slug"], "title": "Next storm"}).status == 201

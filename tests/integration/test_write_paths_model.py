@@ -33,8 +33,9 @@ from tests.conftest import linked_keys
 from liveblog import clock
 from liveblog.models.common import format_utc
 
-EXAMPLES = int(os.environ.get("LIVEBLOG_MODEL_EXAMPLES", 6))
-STEPS = int(os.environ.get("LIVEBLOG_MODEL_STEPS", 25))
+# The bounded run finds a scheduled key event freezing its blog (the first bug it caught).
+EXAMPLES = int(os.environ.get("LIVEBLOG_MODEL_EXAMPLES", 12))
+STEPS = int(os.environ.get("LIVEBLOG_MODEL_STEPS", 30))
 DETERMINISTIC = "LIVEBLOG_MODEL_RANDOM" not in os.environ
 START = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
 RENDERED = ("live", "ended", "archived")
@@ -66,6 +67,7 @@ class BlogModel:
     pinned: str | None = None
     published_count: int = 0
     last_version: int = 0  # the highest latest.json version readers have seen
+    went_live: bool = False  # a blog that never went live publishes nothing, whatever its status
 
 
 @dataclass
@@ -118,14 +120,13 @@ class WritePaths(RuleBasedStateMachine):
     decide: Any
     bucket: str
     clock: list[datetime]
-    visited: list[None]  # one per example so far: each starts a day after the last
 
     def __init__(self) -> None:
         super().__init__()
         self.model = Model()
         self.s3 = boto3.client("s3")
-        self.clock[0] = START + timedelta(days=len(self.visited))
-        self.visited.append(None)
+        # Every sequence starts at the same time, so that a failing one replays (and shrinks) alike.
+        self.clock[0] = START
 
     # ------------------------------------------------------------------ helpers
 
@@ -164,7 +165,9 @@ class WritePaths(RuleBasedStateMachine):
         )
         assert response.status == 201, response.body
         body = response.body
-        self.model.blogs[body["id"]] = BlogModel(body["id"], body["slug"], body["status"], body["version"])
+        self.model.blogs[body["id"]] = BlogModel(
+            body["id"], body["slug"], body["status"], body["version"], went_live=live
+        )
 
     @precondition(lambda self: self.model.blogs)
     @rule(data=st.data(), to=st.sampled_from(["live", "ended", "archived"]))
@@ -179,6 +182,7 @@ class WritePaths(RuleBasedStateMachine):
             return
         assert response.status == 200, response.body
         blog.status, blog.version = to, response.body["version"]
+        blog.went_live |= to == "live"
 
     @precondition(lambda self: self.model.blogs)
     @rule(data=st.data(), unpin=st.booleans())
@@ -398,7 +402,7 @@ class WritePaths(RuleBasedStateMachine):
     def check_blog(self, blog: BlogModel) -> None:
         documents = self.documents(blog)
         latest_key = f"v1/blogs/{blog.slug}/latest.json"
-        if blog.status not in RENDERED:
+        if blog.status not in RENDERED or not blog.went_live:
             assert not documents, f"a {blog.status} blog is public: {sorted(documents)}"
             return
         latest = documents[latest_key]
@@ -472,7 +476,6 @@ def test_every_write_path_together_shows_readers_what_editors_did(
             "decide": staticmethod(decide),
             "bucket": snapshot_bucket,
             "clock": now,
-            "visited": [],
         },
     )
     run_state_machine_as_test(

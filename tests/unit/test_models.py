@@ -531,6 +531,7 @@ def test_stored_blog_round_trips_through_json() -> None:
         "time_zone": "America/Toronto",
         "coverage_start_at": "2026-11-03T23:00:00.000Z",
         "coverage_end_at": None,
+        "first_live_at": "2026-11-03T23:00:00.000Z",
         "pinned_entry_id": new_id(),
         "created_by": {"id": f"user-{new_id()}", "name": "Ada Editor"},
         "created_at": "2026-11-01T12:00:00.000Z",

@@ -54,6 +54,18 @@ class SlugTakenError(ConflictError):
     code = "slug_taken"
 
 
+class SlugBeingReleasedError(ConflictError):
+    """The slug's last blog was deleted and its public documents are still being removed."""
+
+    code = "slug_being_released"
+
+
+class BlogBeingDeletedError(ConflictError):
+    """A delete of the blog has begun: it is read-only until a DELETE finishes it."""
+
+    code = "blog_being_deleted"
+
+
 class IllegalTransitionError(ConflictError):
     code = "illegal_transition"
 

@@ -37,6 +37,7 @@ def create_blog(store: ContentStore, actor: Principal, request: BlogCreate) -> B
         **request.model_dump(exclude={"status"}),
         status=BlogStatus(request.status),
         coverage_start_at=now if request.status == BlogStatus.LIVE else None,
+        first_live_at=now if request.status == BlogStatus.LIVE else None,
         created_by=actor.author,
         created_at=now,
         updated_at=now,
@@ -128,6 +129,8 @@ def _status_move(current: Blog, target: BlogStatus, changes: dict[str, Any], now
     if target == BlogStatus.LIVE:
         if current.coverage_start_at is None and "coverage_start_at" not in changes:
             coverage["coverage_start_at"] = now
+        if current.first_live_at is None:
+            coverage["first_live_at"] = now
         if current.status == BlogStatus.ENDED and "coverage_end_at" not in changes:
             coverage["coverage_end_at"] = None
     elif target == BlogStatus.ENDED and "coverage_end_at" not in changes:

@@ -5,6 +5,7 @@ from typing import Any
 
 from liveblog import clock
 from liveblog.errors import (
+    BlogBeingDeletedError,
     ForbiddenError,
     IllegalTransitionError,
     NotFoundError,
@@ -192,9 +193,13 @@ def publish_due_entries(store: ContentStore, now: datetime | None = None) -> lis
                 expected_version=entry.version,
                 expected_status=EntryStatus.SCHEDULED,
             )
-        except (PreconditionFailedError, NotFoundError, IllegalTransitionError):
+        except NotFoundError:
+            # Its blog is gone: left in the index, the entry would be read on every sweep, forever.
+            store.delete_orphaned_entry(blog_id, entry_id)
+            continue
+        except (PreconditionFailedError, IllegalTransitionError, BlogBeingDeletedError):
             # Changed by an editor meanwhile (the next sweep sees their version), or its blog is
-            # archived or gone: an archived blog's entries stay as they were.
+            # archived or being deleted: an archived blog's entries stay as they were.
             continue
         published.append(live)
     return published

@@ -57,6 +57,11 @@ class Blog(Model):
     time_zone: TimeZoneName = "UTC"
     coverage_start_at: UtcDateTime | None = None
     coverage_end_at: UtcDateTime | None = None
+    first_live_at: UtcDateTime | None = Field(
+        default=None,
+        description="When the blog first went live, set by the server; a blog that never went live"
+        " publishes nothing, whatever its status",
+    )
     pinned_entry_id: EntryId | None = None
     created_by: Author
     created_at: UtcDateTime

@@ -15,7 +15,7 @@ from typing import Any
 
 from liveblog import clock
 from liveblog.errors import NotFoundError
-from liveblog.models import BlogStatus, Entry, EntryStatus, PhotoStatus
+from liveblog.models import Blog, BlogStatus, Entry, EntryStatus, PhotoStatus
 from liveblog.rendering.build import (
     complete_pages,
     digest,
@@ -32,6 +32,7 @@ from liveblog.rendering.build import (
     unplaceable_reason,
 )
 from liveblog.rendering.documents import PAGE_SIZE, IndexDocument, IndexedBlog
+from liveblog.rendering.removal import remove_deleted_blog
 from liveblog.storage.content import ContentStore, KeyEventMark, RenderState
 from liveblog.storage.snapshots import SnapshotStore
 
@@ -56,6 +57,8 @@ class BlogChanges:
     taken_down_seqs: set[int] = field(default_factory=set)
     # Entries showing a photo that became ready or whose caption, credit or alt changed.
     photo_users: set[str] = field(default_factory=set)
+    # The slug of the blog, when the batch holds the blog item's REMOVE record: its documents go.
+    removed_slug: str | None = None
 
     def merge(self, other: "BlogChanges") -> None:
         self.blog_changed |= other.blog_changed
@@ -64,6 +67,7 @@ class BlogChanges:
         self.taken_down |= other.taken_down
         self.taken_down_seqs |= other.taken_down_seqs
         self.photo_users |= other.photo_users
+        self.removed_slug = self.removed_slug or other.removed_slug
 
 
 def _image(record: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -116,6 +120,8 @@ def _change_of(record: Mapping[str, Any]) -> tuple[str, BlogChanges] | None:
         change.blog_changed = {k: v for k, v in old.items() if k not in _COUNTERS} != {
             k: v for k, v in new.items() if k not in _COUNTERS
         }
+        if old and not new:
+            change.removed_slug = _string(old, "slug")
         return (blog_id, change) if change.blog_changed else None
     if not sk.startswith("ENTRY#"):
         return None
@@ -132,6 +138,15 @@ def _change_of(record: Mapping[str, Any]) -> tuple[str, BlogChanges] | None:
         if "pub_seq" in old:
             change.taken_down_seqs.add(int(old["pub_seq"]["N"]))
     return blog_id, change
+
+
+def has_readers(blog: Blog, state: RenderState) -> bool:
+    """Whether the blog is published: live or ended, or archived after it went live (or after it was
+    rendered, for a blog that went live before first_live_at was recorded). A draft, or a draft
+    archived without ever going live, has embargoed entries and no reader."""
+    if blog.status in (BlogStatus.LIVE, BlogStatus.ENDED):
+        return True
+    return blog.status == BlogStatus.ARCHIVED and (blog.first_live_at is not None or state.version > 0)
 
 
 def _kept_size(marks: Iterable[KeyEventMark]) -> int:
@@ -168,9 +183,10 @@ class Renderer:
 
     def render_blog(self, blog_id: str, changes: BlogChanges) -> RenderReport | None:
         blog, published_seq, state = self.content.render_inputs(blog_id)
-        if blog is None or blog.status == BlogStatus.DRAFT:
-            return None  # nothing of a draft (or a deleted blog) was ever published
+        if blog is None or not has_readers(blog, state):
+            return self._withdraw(blog_id, blog, changes.removed_slug, state)
         slug = blog.slug
+        state = self._continuing_slug(state, slug)
         skipped: dict[str, str] = {}
         newest = _placeable(self.content.newest_published(blog_id, PAGE_SIZE), skipped)
         known: dict[str, Entry] = {entry.id: entry for entry in newest}
@@ -307,6 +323,23 @@ class Renderer:
         if superseded:
             self.content.forget_superseded(blog_id, version)
         return RenderReport(version=version, written=written, removed=list(superseded), skipped=skipped)
+
+    def _continuing_slug(self, state: RenderState, slug: str) -> RenderState:
+        """A blog's first render continues from the last version published under its slug (by a
+        deleted blog), so a reader polling that URL never sees the version go back."""
+        if state.version:
+            return state
+        return replace(state, version=self.content.slug_record(slug).last_version)
+
+    def _withdraw(
+        self, blog_id: str, blog: Blog | None, removed_slug: str | None, state: RenderState
+    ) -> RenderReport | None:
+        """A blog with no readers: never live (nothing to render), or deleted or being deleted. A
+        deleted blog's documents come down on its own REMOVE record, which names its slug."""
+        if blog is not None or removed_slug is None:
+            return None
+        removed = remove_deleted_blog(self.content, self.snapshots, blog_id, removed_slug, state)
+        return RenderReport(version=state.version, written=[], removed=removed)
 
     def render_index(self) -> None:
         _, _, state = self.content.render_inputs(INDEX_ID)

@@ -5,6 +5,8 @@ Key schema (also in the README):
     item      PK                SK              GSI1PK / GSI1SK                        GSI2PK / GSI2SK
     blog      BLOG#<blog_id>    BLOG            BLOGS#<status> / <created_at>#<id>     BLOGS / <created_at>#<id>
     slug      SLUG#<slug>       SLUG            -                                      -
+              (state: claimed, releasing while a deleted blog's documents are removed, released;
+               last_version: the highest snapshot version published under the slug)
     photo     BLOG#<blog_id>    PHOTO#<id>      -                                      -
               (used_by: the ids of the entries showing it, kept in each entry write's transaction)
     entry     BLOG#<blog_id>    ENTRY#<id>      BLOG#<blog_id>#ENTRIES#<status> / <seq> SCHEDULED / <publish_at>#<blog>#<id>
@@ -18,6 +20,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -26,11 +29,13 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from liveblog.errors import (
+    BlogBeingDeletedError,
     ConflictError,
     IllegalTransitionError,
     NotFoundError,
     PinMovedError,
     PreconditionFailedError,
+    SlugBeingReleasedError,
     SlugTakenError,
     ThrottledError,
     UnprocessableError,
@@ -64,6 +69,60 @@ DELETABLE_BLOG_STATUSES = (BlogStatus.DRAFT, BlogStatus.ARCHIVED)
 SHOWN_STATUSES = (EntryStatus.PUBLISHED, EntryStatus.SCHEDULED)
 _SHOWS = photo_references.SHOWS
 TRANSACTION_ATTEMPTS = 5
+# A blog item with this attribute is being deleted: no write may land in it any more.
+DELETING = "deleting"
+
+
+class SlugState(StrEnum):
+    """Where a slug stands. A claim written before states existed has none: it is claimed."""
+
+    CLAIMED = "claimed"
+    # Its blog is deleted and the renderer has not yet removed the documents under its URLs.
+    RELEASING = "releasing"
+    RELEASED = "released"
+
+
+@dataclass(frozen=True)
+class SlugRecord:
+    """The slug item: who holds the slug, and the last snapshot version published under it, which
+    a later blog with the same slug continues from so readers never see a version go back."""
+
+    state: SlugState
+    blog_id: str | None = None
+    last_version: int = 0
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any] | None) -> "SlugRecord":
+        if not item:
+            return cls(SlugState.RELEASED)
+        return cls(
+            state=SlugState(item.get("state", {}).get("S", SlugState.CLAIMED)),
+            blog_id=item.get("blog_id", {}).get("S"),
+            last_version=int(item.get("last_version", {}).get("N", "0")),
+        )
+
+
+def _being_deleted() -> BlogBeingDeletedError:
+    return BlogBeingDeletedError(
+        "the blog is being deleted; it can no longer change (a DELETE finishes deleting it)"
+    )
+
+
+def _failed_item(exc: ClientError) -> dict[str, Any] | None:
+    """The item as it was when a single write's condition failed (with ALL_OLD), None if absent."""
+    item: Any = exc.response.get("Item")
+    return dict(item) if item else None
+
+
+def _raise_closed_blog(blog_id: str, item: dict[str, Any] | None, error: Exception) -> None:
+    """Explain a blog that refused an entry write from its item as it was: gone, being deleted or
+    archived. Returns when it is none of those."""
+    if not item:
+        raise NotFoundError(f"no blog with id {blog_id}") from error
+    if DELETING in item:
+        raise _being_deleted() from error
+    if item.get("status", {}).get("S") == BlogStatus.ARCHIVED:
+        raise IllegalTransitionError("the blog is archived; its entries can no longer change") from error
 
 
 def _blog_pk(blog_id: str) -> str:
@@ -223,7 +282,7 @@ class ContentStore:
     # Conditions on the blog item, added to entry writes so they land only in a writable blog
 
     def _blog_check(self, blog_id: str, not_pinned: str | None = None) -> Step:
-        condition = "attribute_exists(PK) AND #status <> :archived"
+        condition = f"attribute_exists(PK) AND #status <> :archived AND attribute_not_exists({DELETING})"
         values: dict[str, Any] = {":archived": {"S": BlogStatus.ARCHIVED}}
         if not_pinned:
             condition += " AND (attribute_not_exists(pinned_entry_id) OR pinned_entry_id <> :entry)"
@@ -250,7 +309,9 @@ class ContentStore:
                     "TableName": self.table_name,
                     "Key": _blog_key(blog_id),
                     "UpdateExpression": "REMOVE pinned_entry_id SET version = version + :one, updated_at = :now",
-                    "ConditionExpression": "pinned_entry_id = :entry AND #status <> :archived",
+                    "ConditionExpression": (
+                        f"pinned_entry_id = :entry AND #status <> :archived AND attribute_not_exists({DELETING})"
+                    ),
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": {
                         ":entry": {"S": entry_id},
@@ -264,16 +325,10 @@ class ContentStore:
         )
 
     def _raise_blog_check_failure(self, blog_id: str, cancelled: Cancelled) -> None:
-        """Explain a failed "blog" step: the blog is gone, archived, or its pin moved."""
+        """Explain a failed "blog" step: the blog is gone, being deleted, archived, or its pin moved."""
         if not cancelled.failed("blog"):
             return
-        item = cancelled.item("blog")
-        if not item:
-            raise NotFoundError(f"no blog with id {blog_id}") from cancelled.error
-        if item.get("status", {}).get("S") == BlogStatus.ARCHIVED:
-            raise IllegalTransitionError(
-                "the blog is archived; its entries can no longer change"
-            ) from cancelled.error
+        _raise_closed_blog(blog_id, cancelled.item("blog"), cancelled.error)
         raise PinMovedError("the blog's pinned entry changed meanwhile; retry") from cancelled.error
 
     # Photo references: each photo item lists the entries that show it, so that a caption edit
@@ -330,31 +385,57 @@ class ContentStore:
     # Blogs
 
     def _slug_claim(self, blog: Blog) -> Step:
-        """The transaction step that claims `blog.slug`, failing if another blog holds it."""
+        """The transaction step that claims `blog.slug`, failing while another blog holds it or a
+        deleted blog's documents are still under its URLs. An update, so that the slug's last
+        published version stays for the new blog to continue from."""
         return Step(
             "slug",
             {
-                "Put": {
+                "Update": {
                     "TableName": self.table_name,
-                    "Item": {**_slug_key(blog.slug), "blog_id": {"S": blog.id}, "type": {"S": "slug"}},
-                    "ConditionExpression": "attribute_not_exists(PK)",
+                    "Key": _slug_key(blog.slug),
+                    "UpdateExpression": "SET blog_id = :id, #type = :slug, #state = :claimed",
+                    "ConditionExpression": "attribute_not_exists(PK) OR #state = :released",
+                    "ExpressionAttributeNames": {"#type": "type", "#state": "state"},
+                    "ExpressionAttributeValues": {
+                        ":id": {"S": blog.id},
+                        ":slug": {"S": "slug"},
+                        ":claimed": {"S": SlugState.CLAIMED},
+                        ":released": {"S": SlugState.RELEASED},
+                    },
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
         )
 
-    def _slug_release(self, blog_id: str, slug: str) -> Step:
-        """The transaction step that gives up the blog's claim on `slug`."""
+    def _slug_release(self, blog_id: str, slug: str, state: SlugState = SlugState.RELEASED) -> Step:
+        """The transaction step that gives up the blog's claim on `slug`: released at once, or
+        releasing until the renderer has removed the documents published under it."""
+        expression = "SET #state = :state" + (" REMOVE blog_id" if state == SlugState.RELEASED else "")
         return Step(
             "slug-release",
             {
-                "Delete": {
+                "Update": {
                     "TableName": self.table_name,
                     "Key": _slug_key(slug),
+                    "UpdateExpression": expression,
                     "ConditionExpression": "blog_id = :id",
-                    "ExpressionAttributeValues": {":id": {"S": blog_id}},
+                    "ExpressionAttributeNames": {"#state": "state"},
+                    "ExpressionAttributeValues": {":id": {"S": blog_id}, ":state": {"S": state}},
                 }
             },
         )
+
+    @staticmethod
+    def _raise_slug_refusal(cancelled: Cancelled, slug: str) -> None:
+        if not cancelled.failed("slug"):
+            return
+        if SlugRecord.from_item(cancelled.item("slug")).state == SlugState.RELEASING:
+            raise SlugBeingReleasedError(
+                f"slug {slug!r} belonged to a deleted blog whose public documents are being removed;"
+                " retry in a few seconds"
+            ) from cancelled.error
+        raise SlugTakenError(f"slug {slug!r} is already used by another blog") from cancelled.error
 
     def create_blog(self, blog: Blog) -> Blog:
         """Claim the slug and write the blog in one transaction: two racing creates cannot share a slug."""
@@ -368,8 +449,7 @@ class ContentStore:
             transact(self._client, [self._slug_claim(blog), Step("blog", {"Put": put})])
         except TransactionCancelledError as exc:
             cancelled = exc.cancelled
-            if cancelled.failed("slug"):
-                raise SlugTakenError(f"slug {blog.slug!r} is already used by another blog") from exc
+            self._raise_slug_refusal(cancelled, blog.slug)
             if cancelled.failed("blog"):
                 raise ConflictError("a blog with this id already exists") from exc
             if cancelled.conflicted:
@@ -414,6 +494,7 @@ class ContentStore:
         by_name = {name: alias for alias, name in names.items()}
         values = _serialize({f":v{i}": value for i, value in enumerate(plain.values())})
         values[":expected"] = {"N": str(expected_version)}
+        names["#deleting"] = DELETING
         expression = "SET " + ", ".join(f"{by_name[name]} = :v{i}" for i, name in enumerate(plain))
         if cleared:
             expression += " REMOVE " + ", ".join(by_name[name] for name in cleared)
@@ -421,7 +502,10 @@ class ContentStore:
             "TableName": self.table_name,
             "Key": _blog_key(blog.id),
             "UpdateExpression": expression,
-            "ConditionExpression": f"attribute_exists({by_name['PK']}) AND {by_name['version']} = :expected",
+            "ConditionExpression": (
+                f"attribute_exists({by_name['PK']}) AND {by_name['version']} = :expected"
+                " AND attribute_not_exists(#deleting)"
+            ),
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -437,7 +521,7 @@ class ContentStore:
                     self._client.update_item(**update)
             except ClientError as exc:
                 if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                    self._raise_version_failure(exc, blog.id, bool(exc.response.get("Item")))
+                    self._raise_blog_update_failure(exc, blog.id, _failed_item(exc))
                 raise
             return blog
         try:
@@ -461,11 +545,15 @@ class ContentStore:
             },
         )
 
+    def _raise_blog_update_failure(self, exc: ClientError, blog_id: str, item: dict[str, Any] | None) -> None:
+        if item and DELETING in item:
+            raise _being_deleted() from exc
+        self._raise_version_failure(exc, blog_id, bool(item))
+
     def _explain_blog_update(self, cancelled: Cancelled, blog: Blog, pinned: str | None) -> None:
         if cancelled.failed("blog"):
-            self._raise_version_failure(cancelled.error, blog.id, bool(cancelled.item("blog")))
-        if cancelled.failed("slug"):
-            raise SlugTakenError(f"slug {blog.slug!r} is already used by another blog") from cancelled.error
+            self._raise_blog_update_failure(cancelled.error, blog.id, cancelled.item("blog"))
+        self._raise_slug_refusal(cancelled, blog.slug)
         if cancelled.failed("pinned-entry"):
             raise ConflictError(
                 f"entry {pinned} is no longer published; it cannot be pinned"
@@ -474,25 +562,29 @@ class ContentStore:
             raise ConflictError("another change to this blog was in flight; retry") from cancelled.error
 
     def delete_blog(self, blog: Blog, expected_version: int) -> None:
-        """Delete a draft or archived blog's entries, then the blog and its slug.
+        """Delete a draft or archived blog: mark it, delete what its partition holds, then the blog.
 
-        Entries go first so that a delete cut short (a timeout mid-sweep) leaves the blog in place
-        and the same request can be retried to finish; the blog is never gone with entries left.
+        The mark comes first and every write into the blog checks it (entries, photos, counters,
+        the blog itself), so nothing can land after the sweep has passed and outlive the blog. A
+        delete cut short leaves the blog marked and in place, read-only; the same request (the
+        mark leaves the version as it was) finishes it. The slug is released at once for a draft,
+        which never published anything; otherwise it stays releasing until the renderer has
+        removed the blog's public documents, from the blog's REMOVE record in the stream.
         """
-        self._delete_partition_entries(blog.id)
+        self._mark_deleting(blog.id, expected_version)
+        self._delete_partition_items(blog.id)
         delete = {
             "TableName": self.table_name,
             "Key": _blog_key(blog.id),
-            "ConditionExpression": "version = :expected AND #status IN (:draft, :archived)",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": {
-                ":expected": {"N": str(expected_version)},
-                ":draft": {"S": BlogStatus.DRAFT},
-                ":archived": {"S": BlogStatus.ARCHIVED},
-            },
+            "ConditionExpression": f"version = :expected AND attribute_exists({DELETING})",
+            "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
         }
+        slug_state = SlugState.RELEASED if blog.status == BlogStatus.DRAFT else SlugState.RELEASING
         try:
-            transact(self._client, [Step("blog", {"Delete": delete}), self._slug_release(blog.id, blog.slug)])
+            transact(
+                self._client,
+                [Step("blog", {"Delete": delete}), self._slug_release(blog.id, blog.slug, slug_state)],
+            )
         except TransactionCancelledError as exc:
             if exc.cancelled.failed_steps():
                 raise PreconditionFailedError(
@@ -502,19 +594,46 @@ class ContentStore:
                 raise ConflictError("another change to this blog was in flight; retry") from exc
             raise exc.cancelled.error from None
 
-    def _delete_partition_entries(self, blog_id: str) -> None:
+    def _mark_deleting(self, blog_id: str, expected_version: int) -> None:
+        """Mark the blog as being deleted, if it is still at `expected_version` and deletable."""
+        try:
+            with _translated_errors():
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=_blog_key(blog_id),
+                    UpdateExpression=f"SET {DELETING} = :true",
+                    ConditionExpression="version = :expected AND #status IN (:draft, :archived)",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":true": {"BOOL": True},
+                        ":expected": {"N": str(expected_version)},
+                        ":draft": {"S": BlogStatus.DRAFT},
+                        ":archived": {"S": BlogStatus.ARCHIVED},
+                    },
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                self._raise_version_failure(exc, blog_id, bool(exc.response.get("Item")))
+            raise
+
+    def _delete_partition_items(self, blog_id: str) -> None:
+        """Delete entries and photos: everything in the partition but the blog item and the render
+        state, which the renderer needs (the version it reached) and deletes itself. The read is
+        consistent, so it sees every entry that landed before the mark."""
         paginator = self._client.get_paginator("query")
         pages = paginator.paginate(
             TableName=self.table_name,
-            # Everything in the partition but the blog item itself: entries and the render state.
             KeyConditionExpression="PK = :pk AND SK > :blog",
             ExpressionAttributeValues={":pk": {"S": _blog_pk(blog_id)}, ":blog": {"S": "BLOG"}},
             ProjectionExpression="PK, SK",
+            ConsistentRead=True,
         )
-        for page in pages:
-            keys = page.get("Items", [])
-            for start in range(0, len(keys), 25):
-                self._batch_delete(keys[start : start + 25])
+        with _translated_errors():
+            for page in pages:
+                keys = [key for key in page.get("Items", []) if key["SK"]["S"] != "RENDER"]
+                for start in range(0, len(keys), 25):
+                    self._batch_delete(keys[start : start + 25])
 
     def _batch_delete(self, keys: list[dict[str, Any]]) -> None:
         requests: list[Any] = [{"DeleteRequest": {"Key": key}} for key in keys]
@@ -599,7 +718,9 @@ class ContentStore:
                     TableName=self.table_name,
                     Key=_blog_key(blog_id),
                     UpdateExpression="ADD " + ", ".join(f"{counter} :one" for counter in counters),
-                    ConditionExpression="attribute_exists(PK) AND #status <> :archived",
+                    ConditionExpression=(
+                        f"attribute_exists(PK) AND #status <> :archived AND attribute_not_exists({DELETING})"
+                    ),
                     ExpressionAttributeNames={"#status": "status"},
                     ExpressionAttributeValues={":one": {"N": "1"}, ":archived": {"S": BlogStatus.ARCHIVED}},
                     ReturnValues="UPDATED_NEW",
@@ -607,11 +728,7 @@ class ContentStore:
                 )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                if exc.response.get("Item"):
-                    raise IllegalTransitionError(
-                        "the blog is archived; its entries can no longer change"
-                    ) from exc
-                raise NotFoundError(f"no blog with id {blog_id}") from exc
+                _raise_closed_blog(blog_id, _failed_item(exc), exc)
             raise
         return {counter: int(response["Attributes"][counter]["N"]) for counter in counters}
 
@@ -728,6 +845,28 @@ class ContentStore:
             for page in pages:
                 for item in page.get("Items", []):
                     yield item["blog_id"]["S"], item["id"]["S"]
+
+    def delete_orphaned_entry(self, blog_id: str, entry_id: str) -> bool:
+        """Delete an entry whose blog no longer exists, so that nothing reads it again (a blog
+        deleted before deletes were marked could leave one behind). False when the blog exists."""
+        gone = {
+            "TableName": self.table_name,
+            "Key": _blog_key(blog_id),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+        delete = {"TableName": self.table_name, "Key": _entry_key(blog_id, entry_id)}
+        try:
+            transact(
+                self._client,
+                [Step("blog-gone", {"ConditionCheck": gone}), Step("entry", {"Delete": delete})],
+            )
+        except TransactionCancelledError as exc:
+            if exc.cancelled.failed("blog-gone"):
+                return False
+            if exc.cancelled.conflicted:
+                raise ConflictError("another change to this entry was in flight; retry") from exc
+            raise exc.cancelled.error from None
+        return True
 
     # Photos
 
@@ -866,7 +1005,8 @@ class ContentStore:
             raise ThrottledError("the content table is busy; the render will be retried")
         found = {item["SK"]["S"]: item for item in response.get("Responses", {}).get(self.table_name, [])}
         state = RenderState.from_item(found.get("RENDER"))
-        if "BLOG" not in found:
+        if "BLOG" not in found or DELETING in found["BLOG"]:
+            # A blog being deleted is already gone for readers: its removal follows its REMOVE record.
             return None, 0, state
         published_seq = int(found["BLOG"].get("published_seq", {}).get("N", "0"))
         return _to_blog(found["BLOG"]), published_seq, state
@@ -945,6 +1085,40 @@ class ContentStore:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise ConflictError(f"blog {blog_id} was rendered concurrently; render again") from exc
             raise
+
+    def slug_record(self, slug: str) -> SlugRecord:
+        with _translated_errors():
+            response = self._client.get_item(
+                TableName=self.table_name, Key=_slug_key(slug), ConsistentRead=True
+            )
+        return SlugRecord.from_item(response.get("Item"))
+
+    def release_slug(self, slug: str, blog_id: str, last_version: int) -> None:
+        """The deleted blog's documents are removed: the slug may be claimed again, and keeps the
+        last version published under it. Only the blog's own releasing slug is touched: a replayed
+        removal changes nothing."""
+        try:
+            with _translated_errors():
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=_slug_key(slug),
+                    UpdateExpression="SET #state = :released, last_version = :version REMOVE blog_id",
+                    ConditionExpression="blog_id = :id AND #state = :releasing",
+                    ExpressionAttributeNames={"#state": "state"},
+                    ExpressionAttributeValues={
+                        ":released": {"S": SlugState.RELEASED},
+                        ":releasing": {"S": SlugState.RELEASING},
+                        ":version": {"N": str(last_version)},
+                        ":id": {"S": blog_id},
+                    },
+                )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def forget_render_state(self, blog_id: str) -> None:
+        with _translated_errors():
+            self._client.delete_item(TableName=self.table_name, Key=_key(_blog_pk(blog_id), "RENDER"))
 
     def forget_superseded(self, blog_id: str, version: int) -> None:
         """The superseded documents recorded at `version` are deleted. A later render that took over

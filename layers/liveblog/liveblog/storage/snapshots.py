@@ -22,6 +22,7 @@ RETRIES = Config(retries={"mode": "standard", "max_attempts": 4})
 # Fewer documents than this are written one after another (the common render: latest.json, one entry).
 PARALLEL_FROM = 3
 MAX_PARALLEL_PUTS = 8  # within botocore's pool of 10 connections
+DELETE_BATCH = 1000  # S3's most keys per DeleteObjects
 
 
 class SnapshotStore:
@@ -70,9 +71,27 @@ class SnapshotStore:
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self.bucket, Key=key)
 
+    def list_keys(self, prefix: str) -> list[str]:
+        keys: list[str] = []
+        for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            keys += [obj["Key"] for obj in page.get("Contents", [])]
+        return keys
+
+    def delete_many(self, keys: list[str]) -> None:
+        """Delete the keys, a thousand per request. A key S3 could not delete raises, so the caller
+        retries the whole removal (deleting what is already gone succeeds)."""
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = keys[start : start + DELETE_BATCH]
+            response = self._client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True}
+            )
+            if errors := response.get("Errors"):
+                raise RuntimeError(f"S3 did not delete {len(errors)} documents, first {errors[0]}")
+
     def invalidate(self, keys: list[str]) -> None:
-        """Purge taken-down documents from the CDN: the only invalidations the system sends.
-        Locally there is no distribution, and nothing to purge."""
+        """Purge taken-down documents (or, with a trailing `*`, a deleted blog's every document)
+        from the CDN: the only invalidations the system sends. Locally there is no distribution,
+        and nothing to purge."""
         if not keys:
             return
         self.invalidations.append(keys)
