@@ -472,8 +472,9 @@ class ContentStore:
             response = self._client.get_item(
                 TableName=self.table_name, Key=_slug_key(slug), ConsistentRead=True
             )
-        item = response.get("Item")
-        return item["blog_id"]["S"] if item else None
+        # A released slug keeps its item (its last version) without a blog.
+        holder = response.get("Item", {}).get("blog_id", {}).get("S")
+        return str(holder) if holder else None
 
     def update_blog(
         self,
