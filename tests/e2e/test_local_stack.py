@@ -208,7 +208,10 @@ def test_the_banners_aws_cli_line_works_as_pasted_without_aws_configuration(
     stack: Any, tmp_path: Path
 ) -> None:
     # Given the aws CLI line `make dev` printed, and a shell with no AWS settings or ~/.aws at all
-    [line] = [text.strip() for text in stack.log.read_text().splitlines() if "dynamodb scan" in text]
+    printed = stack.wait_for(  # the banner follows the API's first answer by a moment
+        lambda: [text.strip() for text in stack.log.read_text().splitlines() if "dynamodb scan" in text], bool
+    )
+    [line] = printed
     assert f"--endpoint-url {stack.aws} " in line
     assert "AWS_DEFAULT_REGION=us-east-1" in line  # the region the stack's tables live in
     assert "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing" in line
