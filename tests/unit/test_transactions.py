@@ -177,7 +177,7 @@ def test_an_entry_write_refused_by_its_blog_says_why(
 
 
 def test_a_missing_photo_is_named_whatever_its_place_in_the_transaction() -> None:
-    # Given an entry write that adds one photo and removes another: five steps
+    # Given an entry write that adds one photo and removes another: four steps
     store, stubber = stubbed_store()
     add_cancellation(stubber, NONE, NONE, FAILED, NONE)
     shown = entry(
@@ -186,4 +186,48 @@ def test_a_missing_photo_is_named_whatever_its_place_in_the_transaction() -> Non
 
     # When the new photo's reference fails, Then the editor hears which photo
     with stubber, pytest.raises(UnprocessableError, match=f"photo {PHOTO_ID} does not exist"):
-        store.update_entry(shown, expected_version=2, photos_before=frozenset({"01JDQ7B2C3D4E5F6G7H8J9K0ZZ"}))
+        store.update_entry(
+            shown,
+            expected_version=2,
+            before=entry(blocks=[{"type": "photo", "photo_id": "01JDQ7B2C3D4E5F6G7H8J9K0ZZ"}]),
+        )
+
+
+def written_items(store: ContentStore, stubber: Stubber, write: Any) -> list[str]:
+    """The keys (SK) a successful entry write's transaction touches, in order."""
+    sent: list[Any] = []
+    store._client.meta.events.register(
+        "provide-client-params.dynamodb.TransactWriteItems", lambda params, **_: sent.append(params)
+    )
+    stubber.add_response("transact_write_items", {})
+    with stubber:
+        write()
+    return [
+        next(iter(step.values())).get("Key", next(iter(step.values())).get("Item"))["SK"]["S"]
+        for step in sent[0]["TransactItems"]
+    ]
+
+
+def test_a_correction_that_keeps_its_photos_in_view_writes_no_photo_item() -> None:
+    # Given a published entry showing a photo, corrected without touching the photo
+    store, stubber = stubbed_store()
+    blocks = [{"type": "photo", "photo_id": PHOTO_ID}]
+    before = entry(status=EntryStatus.PUBLISHED, pub_seq=1, published_at=NOW, blocks=blocks)
+    corrected = before.model_copy(update={"title": "Winds reach 120 km/h", "version": 3})
+
+    # When it is written, Then only the entry and its blog's check are in the transaction
+    touched = written_items(store, stubber, lambda: store.update_entry(corrected, 2, before=before))
+    assert touched == [f"ENTRY#{ENTRY_ID}", "BLOG"]
+
+
+def test_publishing_a_draft_that_shows_a_photo_locks_the_photo_in_the_same_transaction() -> None:
+    # Given a draft showing a photo, published with no other change
+    store, stubber = stubbed_store()
+    before = entry(blocks=[{"type": "photo", "photo_id": PHOTO_ID}])
+    published = before.model_copy(
+        update={"status": EntryStatus.PUBLISHED, "pub_seq": 1, "published_at": NOW, "version": 3}
+    )
+
+    # When it is written, Then the photo item is written with it (readers start to see it)
+    touched = written_items(store, stubber, lambda: store.update_entry(published, 2, before=before))
+    assert touched == [f"ENTRY#{ENTRY_ID}", "BLOG", f"PHOTO#{PHOTO_ID}"]

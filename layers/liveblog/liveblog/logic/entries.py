@@ -138,9 +138,9 @@ def update_entry(
             updated,
             at=updated.published_at or now,
             expected_version=current.version,
-            photos_before=current.photo_ids,
+            before=current,
         )
-    return store.update_entry(updated, expected_version=current.version, photos_before=current.photo_ids)
+    return store.update_entry(updated, expected_version=current.version, before=current)
 
 
 def delete_entry(
@@ -166,7 +166,7 @@ def delete_entry(
                 deleted,
                 expected_version=current.version,
                 unpin_at=now if pinned_here else None,
-                photos_before=current.photo_ids,
+                before=current,
             )
         except PinMovedError:
             if attempt == 2:

@@ -54,7 +54,7 @@ def publish_stored(
     at: datetime,
     expected_version: int,
     expected_status: EntryStatus | None = None,
-    photos_before: frozenset[str] | None = None,
+    before: Entry | None = None,
 ) -> Entry:
     """Publish an entry the table already holds (with whatever else changes in `entry`), if it is
     still at `expected_version` (and `expected_status`). Its number is taken first: should the write
@@ -65,7 +65,7 @@ def publish_stored(
         published,
         expected_version=expected_version,
         expected_status=expected_status,
-        photos_before=photos_before,
+        before=before,
     )
 
 

@@ -342,9 +342,17 @@ class ContentStore:
         removed: frozenset[str] = frozenset(),
         kept: frozenset[str] = frozenset(),
         shown: bool = False,
+        was_shown: bool = False,
     ) -> list[Step]:
         return photo_references.reference_steps(
-            self.table_name, blog_id, entry_id, added=added, removed=removed, kept=kept, shown=shown
+            self.table_name,
+            blog_id,
+            entry_id,
+            added=added,
+            removed=removed,
+            # A photo the entry keeps showing changes only when readers start or stop seeing the entry.
+            kept=kept if shown != was_shown else frozenset(),
+            shown=shown,
         )
 
     def _raise_versioned_write_failure(
@@ -759,14 +767,14 @@ class ContentStore:
         expected_version: int,
         expected_status: EntryStatus | None = None,
         unpin_at: "datetime | None" = None,
-        photos_before: frozenset[str] | None = None,
+        before: Entry | None = None,
     ) -> Entry:
         """Replace the entry if it is still at `expected_version` (and `expected_status`), in a blog
         that is not archived. A deleted entry must not stay pinned: with `unpin_at` the blog's pin
         is removed in the same transaction, otherwise the blog must not be pinning it.
 
-        `photos_before` are the photos the stored entry showed; the photos' references move with
-        the entry in the same transaction (None: the entry's photos did not change)."""
+        `before` is the entry as stored: its photos' references move with the entry in the same
+        transaction (None: neither its photos nor whether it shows them to readers change)."""
         condition = "attribute_exists(PK) AND version = :expected"
         values: dict[str, Any] = {":expected": {"N": str(expected_version)}}
         put: dict[str, Any] = {
@@ -785,14 +793,15 @@ class ContentStore:
         else:
             blog_step = self._blog_check(entry.blog_id, not_pinned=entry.id if deleting else None)
         steps = [Step("entry", {"Put": put}), blog_step]
-        if photos_before is not None:
+        if before is not None:
             steps += self._photo_reference_steps(
                 entry.blog_id,
                 entry.id,
-                added=entry.photo_ids - photos_before,
-                removed=photos_before - entry.photo_ids,
-                kept=entry.photo_ids & photos_before,
+                added=entry.photo_ids - before.photo_ids,
+                removed=before.photo_ids - entry.photo_ids,
+                kept=entry.photo_ids & before.photo_ids,
                 shown=entry.status in SHOWN_STATUSES,
+                was_shown=before.status in SHOWN_STATUSES,
             )
         try:
             photo_references.transact_references(self._client, steps)
