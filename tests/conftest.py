@@ -33,6 +33,8 @@ from liveblog_local.functions import load_handler
 from liveblog_local.moto_fast import serialize_items_fast
 from liveblog_local.moto_locks import DYNAMODB_LOCK, serialize_dynamodb
 from liveblog_local.template import create_buckets, create_tables, function_environment
+from support.cloudfront import create_distribution
+from support.snapshots import linked_keys
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS = REPO / "events"
@@ -320,31 +322,7 @@ def distribution(snapshot_bucket: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A CloudFront distribution in front of the snapshot bucket, known to the renderer."""
     from liveblog.rendering import stream as stream_module
 
-    cloudfront = boto3.client("cloudfront")
-    distribution_id: str = cloudfront.create_distribution(
-        DistributionConfig={
-            "CallerReference": f"liveblog-test-{uuid4().hex}",
-            "Comment": "snapshots",
-            "Enabled": True,
-            "Origins": {
-                "Quantity": 1,
-                "Items": [
-                    {
-                        "Id": "s3",
-                        "DomainName": f"{snapshot_bucket}.s3.amazonaws.com",
-                        "S3OriginConfig": {"OriginAccessIdentity": ""},
-                    }
-                ],
-            },
-            "DefaultCacheBehavior": {
-                "TargetOriginId": "s3",
-                "ViewerProtocolPolicy": "redirect-to-https",
-                "MinTTL": 0,
-                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                "TrustedSigners": {"Enabled": False, "Quantity": 0},
-            },
-        }
-    )["Distribution"]["Id"]
+    distribution_id = create_distribution(snapshot_bucket, "snapshots")
     monkeypatch.setenv("LIVEBLOG_DISTRIBUTION_ID", distribution_id)
     stream_module.renderer.cache_clear()
     return distribution_id
@@ -516,21 +494,6 @@ def expected_snapshots(table_name: str) -> dict[str, Any]:
         Renderer(FirstRender(table_name), store, RendererSettings().public_base_url), table_name
     )
     return {key: comparable(key, json.loads(body)) for key, body in store.documents.items()}
-
-
-def linked_keys(key: str, document: Any) -> set[str]:
-    """The snapshots a reader can reach from this one."""
-    if key == "v1/index.json":
-        urls = [blog["latest_url"] for blog in document["blogs"]]
-    elif key.endswith("/latest.json"):
-        entries = [*document["entries"], *([document["pinned"]] if document["pinned"] else [])]
-        urls = [page["url"] for page in document["pages"]] + [entry["url"] for entry in entries]
-        urls += [event["url"] for event in document["key_events"]]
-    elif "/pages/" in key:
-        urls = [entry["url"] for entry in document["entries"]]
-    else:
-        urls = []
-    return {url.lstrip("/") for url in urls}
 
 
 class SnapshotWatch:

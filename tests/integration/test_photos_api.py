@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 
+from support.cloudfront import create_distribution
+
 PHOTO = {
     "filename": "finish-line.jpg",
     "content_type": "image/jpeg",
@@ -340,30 +342,7 @@ def test_a_photo_in_use_is_refused_then_deleted_once_its_entry_is_taken_down(
 
     from liveblog.api import admin
 
-    distribution = boto3.client("cloudfront").create_distribution(
-        DistributionConfig={
-            "CallerReference": "photo-takedown",
-            "Comment": "media",
-            "Enabled": True,
-            "Origins": {
-                "Quantity": 1,
-                "Items": [
-                    {
-                        "Id": "s3",
-                        "DomainName": "mediabucket.s3.amazonaws.com",
-                        "S3OriginConfig": {"OriginAccessIdentity": ""},
-                    }
-                ],
-            },
-            "DefaultCacheBehavior": {
-                "TargetOriginId": "s3",
-                "ViewerProtocolPolicy": "https-only",
-                "MinTTL": 0,
-                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
-                "TrustedSigners": {"Enabled": False, "Quantity": 0},
-            },
-        }
-    )["Distribution"]["Id"]
+    distribution = create_distribution("mediabucket", "media")
     monkeypatch.setenv("LIVEBLOG_DISTRIBUTION_ID", distribution)
     admin.services.cache_clear()
     s3 = boto3.client("s3")

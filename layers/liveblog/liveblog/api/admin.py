@@ -48,7 +48,7 @@ from liveblog.models import (
     PhotoPatch,
     PhotoUpload,
 )
-from liveblog.models.common import SLUG_PATTERN, ULID_PATTERN, Model
+from liveblog.models.common import SLUG_FIELD, SLUG_PATTERN, ULID_PATTERN, Model
 from liveblog.observability import logger
 from liveblog.settings import AdminApiSettings
 from liveblog.storage.content import TRUSTED, ContentStore
@@ -281,9 +281,7 @@ Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
 SlugQuery = Annotated[
     str | None,
     Query(
-        min_length=3,
-        max_length=80,
-        pattern=SLUG_PATTERN,
+        **SLUG_FIELD,
         description="Only the blog with this slug (exact): a page of that one blog, or an empty page",
         examples=["port-avalon-storm"],
     ),

@@ -23,6 +23,8 @@ from pydantic_core import PydanticCustomError
 
 ULID_PATTERN = r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$"
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# The constraints of a slug, shared by the field and the lookup by slug (GET /blogs?slug=).
+SLUG_FIELD: dict[str, Any] = {"min_length": 3, "max_length": 80, "pattern": SLUG_PATTERN}
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 _MANY_LINES = r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f]*$"  # newlines and CR LF pasted from Windows
 
@@ -110,9 +112,7 @@ Version = Annotated[int, Field(ge=1, description="Increases by one on every chan
 Slug = Annotated[
     str,
     Field(
-        min_length=3,
-        max_length=80,
-        pattern=SLUG_PATTERN,
+        **SLUG_FIELD,
         description="Lowercase letters, digits and single hyphens; it names the blog's public URLs",
         examples=["harbour-city-marathon-2026"],
     ),
