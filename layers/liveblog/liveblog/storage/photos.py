@@ -255,7 +255,8 @@ def _explain_delete(cancelled: Cancelled, photo: Photo) -> None:
     shown_by = sorted(item.get("shown_by", {}).get("SS", []))
     if shown_by:
         raise PhotoInUseError(
-            f"{len(shown_by)} published or scheduled entries show this photo; delete them or show another photo first",
+            f"{len(shown_by)} published or scheduled {'entry shows' if len(shown_by) == 1 else 'entries show'} "
+            "this photo; delete or change them first",
             details={"entries": shown_by},
         ) from cancelled.error
     raise PreconditionFailedError(
