@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from liveblog.api.admin import PUBLIC_PATHS, app
-from liveblog.settings import ContentSettings
+from liveblog.settings import ContentSettings, PhotoLimits
 from liveblog.storage.retention import EXPIRES_AT
 from liveblog_local.template import load_template
 
@@ -511,3 +511,55 @@ def test_a_concurrency_of_0_reserves_nothing_rather_than_stopping_the_function(
     assert all(int(reserved[other]) > 0 for other in others), reserved
     # And no value the parameter accepts reserves less than nothing
     assert cfn["Parameters"][parameter]["MinValue"] == 0
+
+
+def _resource_texts(statement: Json) -> list[str]:
+    """A statement's resources as text, intrinsic functions written out (to tell a bucket from its objects)."""
+    return [json.dumps(resource, sort_keys=True) for resource in _as_list(statement.get("Resource", []))]
+
+
+def test_the_renderer_may_make_every_call_a_deleted_blogs_removal_makes(cfn: Json) -> None:
+    # Given the renderer's role, its bucket and its distribution
+    bucket = _env_target(cfn, "RendererFunction", "LIVEBLOG_SNAPSHOT_BUCKET")
+    distribution = _env_target(cfn, "RendererFunction", "LIVEBLOG_DISTRIBUTION_ID")
+    statements = _allow_statements(_of_type(cfn, "AWS::IAM::Role")[_role_of(cfn, "RendererFunction")])
+
+    def allowed(action: str, target: str, objects: bool) -> bool:
+        """Whether `action` is allowed on the bucket itself (objects=False) or on its objects."""
+        return any(
+            _grants(statement, action, target)
+            and any(("/*" in text) == objects for text in _resource_texts(statement) if target in text)
+            for statement in statements
+        )
+
+    # Then it may list the blog's prefix (ListObjectsV2 needs s3:ListBucket on the bucket, not its
+    # objects: AWS answers AccessDenied where moto lists anyway), delete its documents one by one or
+    # a thousand at a time (DeleteObjects is authorised per object as s3:DeleteObject), and purge them
+    assert allowed("s3:ListBucket", bucket, objects=False)
+    assert allowed("s3:DeleteObject", bucket, objects=True)
+    assert allowed("cloudfront:CreateInvalidation", distribution, objects=False)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "variable", "setting"),
+    [
+        ("PhotoMaxBytes", "LIVEBLOG_PHOTO_MAX_BYTES", "photo_max_bytes"),
+        ("PhotoMaxPixels", "LIVEBLOG_PHOTO_MAX_PIXELS", "photo_max_pixels"),
+        ("PhotoMaxScans", "LIVEBLOG_PHOTO_MAX_SCANS", "photo_max_scans"),
+    ],
+)
+def test_each_photo_limit_reaches_the_api_and_the_media_function_with_the_codes_default(
+    cfn: Json, sam: Json, parameter: str, variable: str, setting: str
+) -> None:
+    # Given a photo limit the stack takes as a parameter
+    declared = sam["Parameters"][parameter]
+    field = PhotoLimits.model_fields[setting]
+
+    # Then the function that signs uploads and the one that decodes them both read it
+    for function_id in ("AdminApiFunction", "MediaFunction"):
+        variables = cfn["Resources"][function_id]["Properties"]["Environment"]["Variables"]
+        assert variables[variable] == {"Ref": parameter}, function_id
+    # And the default and the floor are the code's, so a stack deployed as is behaves as tested
+    assert declared["Default"] == field.default
+    floors = [rule.ge for rule in field.metadata if hasattr(rule, "ge")]
+    assert declared["MinValue"] == floors[0]
