@@ -31,9 +31,10 @@ from moto import mock_aws
 
 from liveblog_local.functions import load_handler
 from liveblog_local.moto_fast import serialize_items_fast
-from liveblog_local.moto_locks import DYNAMODB_LOCK, serialize_dynamodb
+from liveblog_local.moto_locks import serialize_dynamodb
 from liveblog_local.template import create_buckets, create_tables, function_environment
 from support.cloudfront import create_distribution
+from support.moto_state import empty_tables
 from support.snapshots import linked_keys
 
 REPO = Path(__file__).resolve().parents[1]
@@ -185,36 +186,9 @@ def session_tables() -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def tables(session_tables: dict[str, str]) -> dict[str, str]:
-    """Empty tables for every test: moto's transactions copy whole tables, so a table that kept
-    every test's items would make each later test slower."""
-    dynamodb = boto3.resource("dynamodb")
-    for name in session_tables.values():
-        table = dynamodb.Table(name)
-        keys = [key["AttributeName"] for key in table.key_schema]
-        with table.batch_writer() as batch:
-            for item in table.scan(
-                ProjectionExpression=", ".join(f"#k{i}" for i in range(len(keys))),
-                ExpressionAttributeNames={f"#k{i}": key for i, key in enumerate(keys)},
-            )["Items"]:
-                batch.delete_item(Key=item)
-    _forget_stream_records(session_tables.values())
+    """Empty tables for every test (see support.moto_state)."""
+    empty_tables(session_tables.values())
     return session_tables
-
-
-def _forget_stream_records(table_names: Iterable[str]) -> None:
-    """Drop the stream records earlier tests left (their deletes above included): moto copies a
-    table's stream along with it on every transaction, so a worker's later tests grew 4x slower.
-    Sequence numbers carry on from where they were, as a stream trimmed after 24 h does."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.dynamodb.models import dynamodb_backends
-
-    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][boto3.session.Session().region_name]
-    with DYNAMODB_LOCK:
-        for name in table_names:
-            shard = backend.tables[name].stream_shard
-            if shard is not None:
-                shard.starting_sequence_number += len(shard.items)
-                shard.items = []
 
 
 def _reset_cold_start_caches() -> None:
